@@ -1,0 +1,20 @@
+/**
+ * Typed proxies over a single `invoke(method, args)` function. The proxy is not thenable (it answers
+ * `undefined` for `then`), so it can be returned from async functions.
+ */
+export type Invoke = (method: string, args: unknown[]) => Promise<unknown>;
+
+export function createProxy<P>(invoke: Invoke): P {
+  const cache = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+  return new Proxy(Object.create(null) as object, {
+    get(_target, property) {
+      if (typeof property !== 'string' || property === 'then') return undefined;
+      let method = cache.get(property);
+      if (method === undefined) {
+        method = (...args: unknown[]) => invoke(property, args);
+        cache.set(property, method);
+      }
+      return method;
+    },
+  }) as P;
+}

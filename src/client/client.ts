@@ -1,0 +1,192 @@
+/**
+ * The RPC-over-queue client: root calls and one-way sends from outside any actor, and (through
+ * `invoke`) the nested calls actors make. Each pending call waits for the reply with its correlation id
+ * on this client's reply address, for its deadline at most.
+ */
+import type { ActorProxy, CallOptions, OneWayProxy } from '../actor/actor-types.js';
+import { parseDuration } from '../config/duration.js';
+import { TurnqError } from '../errors/turnq-error.js';
+import { randomId } from '../protocol/ids.js';
+import { actorKey, type Invocation, type Reply } from '../protocol/invocation.js';
+import { shardOf } from '../protocol/sharding.js';
+import type { PublishRoute, ReplyEndpoint, Transport } from '../transport/transport.js';
+import { createProxy } from './actor-proxy.js';
+
+export interface ClientOptions {
+  transport: Transport;
+  /** Shard count of an actor type (the same function the workers use). */
+  shardsFor: (type: string) => number;
+  /** Default call timeout, milliseconds. */
+  callTimeout?: number;
+  clientId?: string;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  timer: NodeJS.Timeout;
+  actor: string;
+  cleanup: (() => void) | undefined;
+}
+
+export class Client {
+  readonly clientId: string;
+  readonly #transport: Transport;
+  readonly #shardsFor: (type: string) => number;
+  readonly #callTimeout: number;
+  readonly #pending = new Map<string, Pending>();
+  #endpoint: Promise<ReplyEndpoint> | undefined;
+  #closed = false;
+
+  constructor(options: ClientOptions) {
+    this.#transport = options.transport;
+    this.#shardsFor = options.shardsFor;
+    this.#callTimeout = options.callTimeout ?? 30_000;
+    this.clientId = options.clientId ?? randomId();
+  }
+
+  /** Opens the reply address (done by the first call otherwise). */
+  async start(): Promise<string> {
+    return (await this.#replies()).address;
+  }
+
+  #replies(): Promise<ReplyEndpoint> {
+    this.#endpoint ??= this.#transport.openReplies(this.clientId, (reply) => {
+      this.#onReply(reply);
+    });
+    return this.#endpoint;
+  }
+
+  /** `client.actor<Counter>('Counter', '42').add(1)`: resolves with the result or rejects with a TurnqError. */
+  actor<T>(type: string, id: string, options?: CallOptions): ActorProxy<T> {
+    return createProxy<ActorProxy<T>>((method, args) => this.call(type, id, method, args, options));
+  }
+
+  /** One-way: resolves once the transport accepted the message; the target runs in its own chain. */
+  send<T>(type: string, id: string, options?: CallOptions): OneWayProxy<T> {
+    return createProxy<OneWayProxy<T>>((method, args) => this.sendOneWay(type, id, method, args, options));
+  }
+
+  /** A root call: starts a new call chain. */
+  call(type: string, id: string, method: string, args: unknown[], options?: CallOptions): Promise<unknown> {
+    const deadline = Date.now() + this.timeoutOf(options);
+    return this.invoke(
+      {
+        messageId: options?.messageId ?? randomId(),
+        actorType: type,
+        actorId: id,
+        method,
+        args,
+        reentrancyId: randomId(),
+        stack: [],
+        depth: 1,
+        deadline,
+      },
+      { lane: 'shard', shard: shardOf(id, this.#shardsFor(type)) },
+      options?.signal,
+    );
+  }
+
+  async sendOneWay(type: string, id: string, method: string, args: unknown[], options?: CallOptions): Promise<void> {
+    this.#checkOpen();
+    const invocation: Invocation = {
+      messageId: options?.messageId ?? randomId(),
+      actorType: type,
+      actorId: id,
+      method,
+      args,
+      reentrancyId: randomId(),
+      stack: [],
+      depth: 1,
+      deadline: Date.now() + this.timeoutOf(options),
+    };
+    await this.#transport.publish(invocation, { lane: 'shard', shard: shardOf(id, this.#shardsFor(type)) });
+  }
+
+  timeoutOf(options: CallOptions | undefined): number {
+    const timeout = options?.timeout;
+    return timeout === undefined ? this.#callTimeout : parseDuration(timeout, 'timeout');
+  }
+
+  shardOf(type: string, id: string): number {
+    return shardOf(id, this.#shardsFor(type));
+  }
+
+  /**
+   * Publishes a fully built invocation (with `replyTo` filled in here) and waits for its reply until its
+   * deadline. Used for root calls and for the nested calls of actors.
+   */
+  invoke(invocation: Omit<Invocation, 'replyTo'>, route: PublishRoute, signal?: AbortSignal): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new TurnqError('TRANSPORT_CLOSED'));
+    const actor = actorKey(invocation.actorType, invocation.actorId);
+    if (signal?.aborted === true) return Promise.reject(new TurnqError('CALL_CANCELLED', { actor }));
+    return new Promise<unknown>((resolve, reject) => {
+      const id = invocation.messageId;
+      const remaining = Math.max(0, invocation.deadline - Date.now());
+      const pending: Pending = {
+        resolve,
+        reject,
+        actor,
+        cleanup: undefined,
+        timer: setTimeout(() => {
+          this.#settle(id, new TurnqError('DEADLINE_EXCEEDED', { actor, message: `call ${actor}.${invocation.method} exceeded its deadline` }));
+        }, remaining),
+      };
+      if (signal !== undefined) {
+        const onAbort = (): void => {
+          if (this.#settle(id, new TurnqError('CALL_CANCELLED', { actor }))) {
+            this.#transport
+              .broadcast({ kind: 'cancel', messageId: id, actorType: invocation.actorType, actorId: invocation.actorId, deadline: invocation.deadline })
+              .catch(() => undefined); // best effort: a cancellation that does not arrive still ends at the deadline
+          }
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.cleanup = () => {
+          signal.removeEventListener('abort', onAbort);
+        };
+      }
+      this.#pending.set(id, pending);
+      this.#replies()
+        .then((endpoint) => this.#transport.publish({ ...invocation, replyTo: endpoint.address }, route))
+        .catch((error: unknown) => {
+          this.#settle(id, error instanceof TurnqError ? error : new TurnqError('PUBLISH_FAILED', { actor, cause: error, message: String(error) }));
+        });
+    });
+  }
+
+  #onReply(reply: Reply): void {
+    if (reply.status === 'ok') {
+      this.#settle(reply.correlationId, undefined, reply.result);
+    } else if (reply.error !== undefined) {
+      this.#settle(reply.correlationId, TurnqError.fromWire(reply.error));
+    }
+  }
+
+  /** Ends a pending call once; returns false if it had already ended. */
+  #settle(id: string, error: TurnqError | undefined, result?: unknown): boolean {
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return false;
+    this.#pending.delete(id);
+    clearTimeout(pending.timer);
+    pending.cleanup?.();
+    if (error === undefined) pending.resolve(result);
+    else pending.reject(error);
+    return true;
+  }
+
+  get pendingCalls(): number {
+    return this.#pending.size;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new TurnqError('TRANSPORT_CLOSED');
+  }
+
+  /** Fails the calls still waiting with TRANSPORT_CLOSED and closes the reply address. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const id of [...this.#pending.keys()]) this.#settle(id, new TurnqError('TRANSPORT_CLOSED'));
+    if (this.#endpoint !== undefined) await (await this.#endpoint).close();
+  }
+}

@@ -1,0 +1,24 @@
+/** The public API of turnq. */
+export { Actor, type ActorClass } from './actor/actor.js';
+export { ActorRegistry, ACTOR_TYPE_PATTERN } from './actor/actor-registry.js';
+export type { ActorProxy, OneWayProxy, CallOptions, TimerOptions } from './actor/actor-types.js';
+export { Client, type ClientOptions } from './client/client.js';
+export { loadConfig, resolveConfig, settingsFor, type ResolvedConfig, type LoadConfigOptions } from './config/load-config.js';
+export { DEFAULT_CONFIG, type TurnqConfig, type ActorTypeSettings, type EntityOverride } from './config/config-schema.js';
+export { parseDuration } from './config/duration.js';
+export { ERROR_CODES, type ErrorCode } from './errors/error-codes.js';
+export { TurnqError, RetryableError, isTurnqError, type WireError } from './errors/turnq-error.js';
+export { RuntimeEvents, type RuntimeEvent, type RuntimeEventType } from './events/runtime-events.js';
+export { createLogger, silentLogger } from './logging/logger.js';
+export { HEADER, PROTOCOL_VERSION } from './protocol/headers.js';
+export { encodeInvocation, decodeInvocation, encodeReply, decodeReply, type WireMessage } from './protocol/codec.js';
+export type { Invocation, Reply, StackFrame, ControlMessage } from './protocol/invocation.js';
+export { shardOf, fnv1a32, names } from './protocol/sharding.js';
+export { ActorHost, type ActorHostOptions } from './runtime/actor-host.js';
+export { createTurnq, createStateStore, type Turnq, type TurnqOptions } from './runtime/turnq.js';
+export { MemoryStateStore } from './state/memory-state-store.js';
+export type { StateStore, StateWrite, LoadedState, HandledMessage, Fence } from './state/state-store.js';
+export { MemoryTransport } from './transport/memory/memory-transport.js';
+export { MemoryBroker } from './transport/memory/memory-broker.js';
+export { createTransport } from './transport/create-transport.js';
+export type { Transport, Delivery, ConsumeSpec, Subscription, PublishRoute, ReplyEndpoint } from './transport/transport.js';

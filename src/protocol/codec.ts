@@ -1,0 +1,151 @@
+/**
+ * Encodes and decodes the wire form of invocations and replies (docs/protocol.md, version 1).
+ *
+ * A wire message is a set of string headers and a UTF-8 JSON body. Every transport carries the same
+ * headers (AMQP message headers, the `headers` field of a BullMQ job, the memory transport's record),
+ * so one decoder validates what any publisher in any language sent.
+ *
+ * Decoding errors are TurnqErrors with codes MESSAGE_UNDECODABLE, MESSAGE_INVALID, MESSAGE_TOO_LARGE or
+ * PROTOCOL_VERSION_UNSUPPORTED; the transport dead-letters such a message with that code as reason.
+ */
+import { TurnqError, type WireError } from '../errors/turnq-error.js';
+import { HEADER, PROTOCOL_VERSION } from './headers.js';
+import { REENTRANCY_ID_PATTERN } from './ids.js';
+import { actorKey, depthFor, type Invocation, type Reply, type StackFrame } from './invocation.js';
+
+export type WireHeaders = Record<string, string>;
+
+export interface WireMessage {
+  readonly headers: WireHeaders;
+  readonly body: Buffer;
+}
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+export function encodeInvocation(inv: Invocation): WireMessage {
+  const headers: WireHeaders = {
+    [HEADER.protocol]: PROTOCOL_VERSION,
+    [HEADER.messageId]: inv.messageId,
+    [HEADER.actorType]: inv.actorType,
+    [HEADER.actorId]: inv.actorId,
+    [HEADER.method]: inv.method,
+    [HEADER.reentrancyId]: inv.reentrancyId,
+    [HEADER.callStack]: JSON.stringify(inv.stack),
+    [HEADER.depth]: String(inv.depth),
+    [HEADER.deadline]: String(inv.deadline),
+  };
+  if (inv.replyTo !== undefined) headers[HEADER.replyTo] = inv.replyTo;
+  return { headers, body: Buffer.from(JSON.stringify({ args: inv.args })) };
+}
+
+function invalid(message: string, code = 'MESSAGE_INVALID'): TurnqError {
+  return new TurnqError(code, { message });
+}
+
+function required(headers: WireHeaders, name: string): string {
+  const value = headers[name];
+  if (typeof value !== 'string' || value.length === 0) throw invalid(`header ${name} is missing or empty`);
+  return value;
+}
+
+function integer(headers: WireHeaders, name: string): number {
+  const text = required(headers, name);
+  if (!/^\d{1,16}$/.test(text)) throw invalid(`header ${name} must be a non-negative integer, got "${text}"`);
+  return Number(text);
+}
+
+function parseStack(text: string): StackFrame[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalid(`header ${HEADER.callStack} is not JSON`);
+  }
+  if (!Array.isArray(value)) throw invalid(`header ${HEADER.callStack} must be a JSON array`);
+  return value.map((frame: unknown, index) => {
+    if (typeof frame !== 'object' || frame === null) throw invalid(`call stack frame ${index} is not an object`);
+    const { actor, method, turn, worker } = frame as Record<string, unknown>;
+    if (typeof actor !== 'string' || typeof method !== 'string' || typeof turn !== 'string' || typeof worker !== 'string') {
+      throw invalid(`call stack frame ${index} needs string fields actor, method, turn and worker`);
+    }
+    return { actor, method, turn, worker };
+  });
+}
+
+/** The reply address of a message, if it has a readable one: used to answer undecodable messages. */
+export function replyAddressOf(headers: unknown): { replyTo: string; correlationId: string } | undefined {
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  const h = headers as Record<string, unknown>;
+  const replyTo = h[HEADER.replyTo];
+  const id = h[HEADER.messageId];
+  if (typeof replyTo !== 'string' || replyTo === '' || typeof id !== 'string' || id === '') return undefined;
+  return { replyTo, correlationId: id };
+}
+
+export function decodeInvocation(message: WireMessage, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): Invocation {
+  const { headers, body } = message;
+  if (body.length > maxBytes) {
+    throw invalid(`body of ${body.length} bytes exceeds the limit of ${maxBytes}`, 'MESSAGE_TOO_LARGE');
+  }
+  const version = headers[HEADER.protocol];
+  if (version !== PROTOCOL_VERSION) {
+    throw new TurnqError('PROTOCOL_VERSION_UNSUPPORTED', {
+      message: `protocol version "${String(version)}" is not supported (expected "${PROTOCOL_VERSION}")`,
+    });
+  }
+  const messageId = required(headers, HEADER.messageId);
+  const actorType = required(headers, HEADER.actorType);
+  const actorId = required(headers, HEADER.actorId);
+  const method = required(headers, HEADER.method);
+  const reentrancyId = required(headers, HEADER.reentrancyId);
+  if (!REENTRANCY_ID_PATTERN.test(reentrancyId)) {
+    throw invalid(`header ${HEADER.reentrancyId} must be 32 lowercase hex digits`);
+  }
+  const stack = parseStack(required(headers, HEADER.callStack));
+  const depth = integer(headers, HEADER.depth);
+  const expected = depthFor(actorKey(actorType, actorId), stack);
+  if (depth !== expected) {
+    throw invalid(`header ${HEADER.depth} is ${depth} but the call stack gives ${expected}`);
+  }
+  const deadline = integer(headers, HEADER.deadline);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw invalid('body is not JSON', 'MESSAGE_UNDECODABLE');
+  }
+  const args = (payload as { args?: unknown } | null)?.args;
+  if (!Array.isArray(args)) throw invalid('body must be a JSON object with an "args" array');
+  const replyTo = headers[HEADER.replyTo];
+  const inv: Invocation = { messageId, actorType, actorId, method, args, reentrancyId, stack, depth, deadline };
+  return replyTo === undefined || replyTo === '' ? inv : { ...inv, replyTo };
+}
+
+export function encodeReply(reply: Reply): WireMessage {
+  const headers: WireHeaders = {
+    [HEADER.protocol]: PROTOCOL_VERSION,
+    [HEADER.correlationId]: reply.correlationId,
+    [HEADER.status]: reply.status,
+  };
+  const body = reply.status === 'ok' ? { status: 'ok', result: reply.result ?? null } : { status: 'error', error: reply.error };
+  return { headers, body: Buffer.from(JSON.stringify(body)) };
+}
+
+export function decodeReply(message: WireMessage): Reply {
+  const correlationId = required(message.headers, HEADER.correlationId);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(message.body.toString('utf8'));
+  } catch {
+    throw invalid('reply body is not JSON', 'MESSAGE_UNDECODABLE');
+  }
+  const p = payload as { status?: unknown; result?: unknown; error?: unknown } | null;
+  if (p?.status === 'ok') return { correlationId, status: 'ok', result: p.result };
+  if (p?.status === 'error' && typeof p.error === 'object' && p.error !== null) {
+    const e = p.error as Partial<WireError>;
+    if (typeof e.code === 'string' && typeof e.message === 'string') {
+      return { correlationId, status: 'error', error: { ...e, code: e.code, message: e.message, retryable: e.retryable === true } };
+    }
+  }
+  throw invalid('reply body must be {"status":"ok","result":...} or {"status":"error","error":{code,message}}');
+}

@@ -1,0 +1,446 @@
+/**
+ * One activation of one actor: its instance and state, its lock, its mailbox and its timers. This is
+ * the turn scheduler's message loop (docs/architecture.md, "The scheduler"):
+ *
+ * - The lock is held by one call chain (reentrancy id) at a time. Other chains wait in the mailbox,
+ *   first come first served.
+ * - A message of the chain that holds the lock runs at once when the type is reentrant (it interleaves
+ *   with the chain's other turns only at `await` points). When the type is not reentrant, a message
+ *   whose own call stack holds the lock is a cycle that can never finish and fails at once with
+ *   ACTOR_CALL_CYCLE; a sibling branch of the chain waits its turn.
+ * - Depth past `maxStackDepth` fails with ACTOR_STACK_DEPTH before taking anything.
+ * - When the last running turn of the holder ends, the state is saved (with the ids of the messages
+ *   that produced it), then replies and acks go out, then the lock passes to the next waiting message.
+ */
+import type { Logger } from 'pino';
+import { ACTOR_LINK, type Actor } from '../actor/actor.js';
+import type { ActorTypeEntry } from '../actor/actor-registry.js';
+import type { ActorLink, CallOptions, TimerOptions } from '../actor/actor-types.js';
+import { createProxy } from '../client/actor-proxy.js';
+import type { ActorTypeSettings } from '../config/config-schema.js';
+import { parseDuration } from '../config/duration.js';
+import { toWireError, TurnqError, type TurnqErrorOptions } from '../errors/turnq-error.js';
+import type { ErrorCode } from '../errors/error-codes.js';
+import { randomId } from '../protocol/ids.js';
+import type { Invocation, Reply } from '../protocol/invocation.js';
+import { HANDLED_RECORD_LIMIT, type Fence, type HandledMessage } from '../state/state-store.js';
+import type { Delivery } from '../transport/transport.js';
+import type { HostContext } from './host-context.js';
+import { Mailbox } from './mailbox.js';
+import { turnStorage, type TurnContext } from './turn-context.js';
+import type { Work } from './work.js';
+
+export type ActivationStatus = 'loading' | 'ready' | 'deactivating' | 'gone' | 'failed';
+
+const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
+
+export class Activation implements ActorLink {
+  readonly id: string;
+  readonly key: string;
+  readonly instance: Actor<unknown>;
+  status: ActivationStatus = 'loading';
+  lastUsed = Date.now();
+
+  readonly type: string;
+  readonly #host: HostContext;
+  readonly #settings: ActorTypeSettings;
+  /** Reentrancy id of the chain holding the lock, or null. */
+  #holder: string | null = null;
+  /** Turns of the holder running now (more than one only for reentrant types). */
+  #running = 0;
+  /** The running turn of a non-reentrant type (used to recognise cycles). */
+  #currentTurn: string | null = null;
+  #saving = false;
+  #queue: Mailbox<Work> | null = null;
+  #softWarned = false;
+  /** JSON of the state as last saved (or as initialised). */
+  #committed = '';
+  #handled: Map<string, Reply | null> | null = null;
+  #unsaved: HandledMessage[] | null = null;
+  #deferredAcks: Delivery[] | null = null;
+  #fence: Fence | undefined;
+  #timers: Map<string, NodeJS.Timeout> | null = null;
+
+  constructor(host: HostContext, entry: ActorTypeEntry, settings: ActorTypeSettings, id: string, key: string) {
+    this.#host = host;
+    this.type = entry.type;
+    this.#settings = settings;
+    this.id = id;
+    this.key = key;
+    this.instance = new (entry.cls as unknown as new () => Actor<unknown>)();
+    this.instance[ACTOR_LINK] = this;
+  }
+
+  get locked(): boolean {
+    return this.#holder !== null || this.#saving;
+  }
+
+  get waiting(): number {
+    return this.#queue?.length ?? 0;
+  }
+
+  /** Loads the state and runs `onActivate`, then serves what waits. Never rejects. */
+  async activate(): Promise<void> {
+    try {
+      const loaded = await this.#host.store.load(this.key);
+      const state: unknown = loaded.json === undefined ? this.instance.initialStateForRuntime() : JSON.parse(loaded.json);
+      this.instance.state = state;
+      this.#committed = JSON.stringify(state) ?? 'null';
+      if (loaded.handled.length > 0) this.#handled = new Map(loaded.handled.map((h) => [h.messageId, h.reply]));
+      await this.instance.onActivate();
+    } catch (error) {
+      this.status = 'failed';
+      this.#host.logger.error({ err: error, actor: this.key }, 'actor activation failed');
+      for (const work of this.#queue?.drain() ?? []) {
+        this.#reject(work, 'ACTOR_ACTIVATION_FAILED', { message: `activation of ${this.key} failed: ${String(error)}` });
+      }
+      this.#host.settled();
+      return;
+    }
+    this.status = 'ready';
+    const events = this.#host.events;
+    if (events.observed) events.emit({ type: 'activated', actor: this.key, worker: this.#host.workerId });
+    this.#pump();
+  }
+
+  /** Entry point of every message and timer callback for this actor. */
+  deliver(work: Work): void {
+    const inv = work.inv;
+    if (this.#handled?.has(inv.messageId) === true) {
+      this.#replayHandled(work);
+      return;
+    }
+    const reentrancy = this.#settings.reentrancy;
+    if (inv.depth > reentrancy.maxStackDepth) {
+      this.#reject(work, 'ACTOR_STACK_DEPTH', { details: { depth: inv.depth, maxStackDepth: reentrancy.maxStackDepth } });
+      return;
+    }
+    if (this.#host.isCancelled(inv.messageId)) {
+      this.#reject(work, 'CALL_CANCELLED');
+      return;
+    }
+    if (Date.now() > inv.deadline) {
+      this.#reject(work, 'DEADLINE_EXCEEDED');
+      return;
+    }
+    if (this.#holder === inv.reentrancyId && !this.#saving && this.status === 'ready') {
+      if (reentrancy.enabled) {
+        this.#emitTurnEvent('reentered', work);
+        void this.#runTurn(work, true);
+        return;
+      }
+      const cycle = this.#cycle(inv);
+      if (cycle !== undefined) {
+        this.#reject(work, 'ACTOR_CALL_CYCLE', {
+          message: `call cycle into non-reentrant actor ${this.key} can never finish: ${cycle}`,
+          details: { cycle },
+        });
+        return;
+      }
+    } else if (work.lane === 'priority') {
+      this.#reject(work, 'REENTRANCY_LOCK_NOT_HELD', {
+        message: `${this.key} is not locked by chain ${inv.reentrancyId} on worker ${this.#host.workerId}`,
+      });
+      return;
+    }
+    if (this.status === 'ready' && !this.locked && this.waiting === 0 && this.#admissible(inv)) {
+      this.#acquire(work);
+      return;
+    }
+    this.#enqueue(work);
+  }
+
+  /** Removes a waiting call; answers it with CALL_CANCELLED. */
+  cancel(messageId: string): boolean {
+    const work = this.#queue?.remove((w) => w.inv.messageId === messageId);
+    if (work === undefined) return false;
+    this.#reject(work, 'CALL_CANCELLED');
+    this.#afterQueueChange();
+    return true;
+  }
+
+  /** `A/1.run -> B/1.ping -> A/1.pong` when the message's own stack holds this actor's lock. */
+  #cycle(inv: Invocation): string | undefined {
+    const start = inv.stack.findIndex((frame) => frame.actor === this.key && frame.turn === this.#currentTurn);
+    if (start < 0) return undefined;
+    return [...inv.stack.slice(start).map((f) => `${f.actor}.${f.method}`), `${this.key}.${inv.method}`].join(' -> ');
+  }
+
+  /** While draining, only chains already running on this worker may take a lock. */
+  #admissible(inv: Invocation): boolean {
+    return !this.#host.draining || this.#host.isChainActive(inv.reentrancyId);
+  }
+
+  #enqueue(work: Work): void {
+    const queue = (this.#queue ??= new Mailbox<Work>());
+    const { softLimit, hardLimit } = this.#settings.mailbox;
+    if (queue.length >= hardLimit) {
+      this.#reject(work, 'ACTOR_OVERLOADED', { message: `${this.key} has ${queue.length} waiting calls (hard limit ${hardLimit})` });
+      return;
+    }
+    queue.push(work);
+    work.delivery?.park();
+    if (queue.length > softLimit && !this.#softWarned) {
+      this.#softWarned = true;
+      this.#host.logger.warn({ actor: this.key, waiting: queue.length, softLimit }, 'actor mailbox above its soft limit');
+    }
+    this.#emitTurnEvent('waited', work);
+  }
+
+  #acquire(work: Work): void {
+    this.#holder = work.inv.reentrancyId;
+    this.#host.chainLocked(this.#holder, 1);
+    void this.#runTurn(work, false);
+  }
+
+  /** Runs one turn; never rejects. */
+  async #runTurn(work: Work, reentrant: boolean): Promise<void> {
+    const inv = work.inv;
+    this.#running++;
+    const turn = randomId();
+    if (!reentrant) this.#currentTurn = turn;
+    if (work.delivery?.fence !== undefined) this.#fence = work.delivery.fence;
+    const context: TurnContext = {
+      reentrancyId: inv.reentrancyId,
+      stack: inv.stack,
+      frame: { actor: this.key, method: inv.method, turn, worker: this.#host.workerId },
+      depth: inv.depth,
+      deadline: inv.deadline,
+      logger: undefined,
+    };
+    const events = this.#host.events;
+    if (events.observed) events.emit({ type: 'turn-started', turn, reentrant, ...this.#turnFields(work) });
+    const snapshot = JSON.stringify(this.instance.state) ?? 'null';
+    const started = performance.now();
+    let reply: Reply;
+    try {
+      const result: unknown = await turnStorage.run(context, () => this.#invoke(work));
+      reply = { correlationId: inv.messageId, status: 'ok', result };
+    } catch (error) {
+      this.instance.state = JSON.parse(snapshot);
+      reply = { correlationId: inv.messageId, status: 'error', error: toWireError(error, this.key) };
+    }
+    const durationMs = performance.now() - started;
+    if (durationMs > this.#settings.longTurnWarning) {
+      this.#host.logger.warn({ actor: this.key, method: inv.method, reentrancyId: inv.reentrancyId, depth: inv.depth, durationMs }, 'long turn');
+    }
+    if (events.observed) {
+      events.emit({ type: 'turn-ended', turn, status: reply.status, ...(reply.error === undefined ? {} : { code: reply.error.code }), durationMs, ...this.#turnFields(work) });
+    }
+    this.#running--;
+    if (reply.status === 'ok' && work.timer === undefined) this.#remember(inv, reply);
+    if (this.#running > 0) {
+      // A turn nested in the chain: its caller is waiting inside the lock, so it answers now; its ack
+      // waits for the save that ends the lock.
+      this.#sendReply(work, reply);
+      if (work.delivery !== undefined) (this.#deferredAcks ??= []).push(work.delivery);
+      return;
+    }
+    this.#saving = true;
+    const failure = await this.#save();
+    this.#saving = false;
+    if (failure !== undefined) {
+      this.instance.state = JSON.parse(this.#committed);
+      reply = { correlationId: inv.messageId, status: 'error', error: failure.toWire() };
+    }
+    this.#sendReply(work, reply);
+    work.delivery?.ack();
+    if (this.#deferredAcks !== null) {
+      for (const delivery of this.#deferredAcks) delivery.ack();
+      this.#deferredAcks = null;
+    }
+    this.#host.chainLocked(inv.reentrancyId, -1);
+    this.#holder = null;
+    this.#currentTurn = null;
+    this.#pump();
+  }
+
+  #invoke(work: Work): unknown {
+    if (work.timer !== undefined) return work.timer.callback.call(this.instance);
+    const method = (this.instance as unknown as Record<string, unknown>)[work.inv.method] as (...args: unknown[]) => unknown;
+    return method.apply(this.instance, work.inv.args as unknown[]);
+  }
+
+  #remember(inv: Invocation, reply: Reply): void {
+    const recorded = inv.replyTo === undefined ? null : reply;
+    const handled = (this.#handled ??= new Map());
+    handled.set(inv.messageId, recorded);
+    if (handled.size > HANDLED_RECORD_LIMIT) handled.delete(handled.keys().next().value as string);
+    const unsaved = (this.#unsaved ??= []);
+    unsaved.push({ messageId: inv.messageId, reply: recorded });
+    if (unsaved.length > HANDLED_RECORD_LIMIT) unsaved.shift();
+  }
+
+  /** Saves the state if it changed since the last save; returns the failure instead of throwing. */
+  async #save(): Promise<TurnqError | undefined> {
+    const json = JSON.stringify(this.instance.state) ?? 'null';
+    if (json === this.#committed) return undefined;
+    try {
+      const handled = this.#unsaved ?? [];
+      await this.#host.store.save(this.key, this.#fence === undefined ? { json, handled } : { json, handled, fence: this.#fence });
+      this.#committed = json;
+      this.#unsaved = null;
+      return undefined;
+    } catch (error) {
+      this.#host.logger.error({ err: error, actor: this.key }, 'saving actor state failed');
+      return error instanceof TurnqError ? error : new TurnqError('STATE_STORE_FAILED', { actor: this.key, message: String(error), cause: error });
+    }
+  }
+
+  #pump(): void {
+    const queue = this.#queue;
+    while (queue !== null && queue.length > 0 && this.status === 'ready' && !this.locked) {
+      const next = queue.peek() as Work;
+      if (!this.#admissible(next.inv)) break;
+      queue.shift();
+      next.delivery?.unpark();
+      const id = next.inv.messageId;
+      if (this.#handled?.has(id) === true) this.#replayHandled(next);
+      else if (this.#host.isCancelled(id)) this.#reject(next, 'CALL_CANCELLED');
+      else if (Date.now() > next.inv.deadline) this.#reject(next, 'DEADLINE_EXCEEDED');
+      else this.#acquire(next);
+    }
+    this.#afterQueueChange();
+  }
+
+  #afterQueueChange(): void {
+    const waiting = this.waiting;
+    if (waiting === 0) this.#queue = null;
+    if (waiting <= this.#settings.mailbox.softLimit) this.#softWarned = false;
+    if (!this.locked && waiting === 0) {
+      this.lastUsed = Date.now();
+      this.#host.settled();
+    }
+  }
+
+  #sendReply(work: Work, reply: Reply): void {
+    const address = work.inv.replyTo;
+    if (address !== undefined && work.delivery !== undefined) this.#host.sendReply(address, reply);
+  }
+
+  #replayHandled(work: Work): void {
+    const recorded = this.#handled?.get(work.inv.messageId);
+    if (recorded !== undefined && recorded !== null) this.#sendReply(work, { ...recorded, correlationId: work.inv.messageId });
+    work.delivery?.ack();
+  }
+
+  #reject(work: Work, code: ErrorCode, options: Omit<TurnqErrorOptions, 'actor'> = {}): void {
+    const error = new TurnqError(code, { ...options, actor: this.key });
+    const events = this.#host.events;
+    if (events.observed) events.emit({ type: 'rejected', code, ...this.#turnFields(work) });
+    if (work.delivery === undefined) {
+      this.#host.logger.warn({ actor: this.key, method: work.inv.method, code }, 'timer callback not run');
+      return;
+    }
+    this.#sendReply(work, { correlationId: work.inv.messageId, status: 'error', error: error.toWire() });
+    work.delivery.ack();
+  }
+
+  #turnFields(work: Work): { actor: string; method: string; messageId: string; reentrancyId: string; depth: number; worker: string } {
+    const inv = work.inv;
+    return { actor: this.key, method: inv.method, messageId: inv.messageId, reentrancyId: inv.reentrancyId, depth: inv.depth, worker: this.#host.workerId };
+  }
+
+  #emitTurnEvent(type: 'reentered' | 'waited', work: Work): void {
+    const events = this.#host.events;
+    if (!events.observed) return;
+    if (type === 'waited') events.emit({ type, queueLength: this.waiting, ...this.#turnFields(work) });
+    else events.emit({ type, ...this.#turnFields(work) });
+  }
+
+  // ---- idle deactivation and drain ----
+
+  canDeactivate(now: number): boolean {
+    return this.status === 'ready' && !this.locked && this.waiting === 0 && now - this.lastUsed >= this.#settings.actorIdleTimeout;
+  }
+
+  /** Runs `onDeactivate` and saves the state. Call only when `canDeactivate` (or draining and unlocked). */
+  async deactivate(reason: 'idle' | 'drain'): Promise<void> {
+    this.status = 'deactivating';
+    this.stopTimers();
+    try {
+      await turnStorage.exit(() => this.instance.onDeactivate());
+    } catch (error) {
+      this.#host.logger.error({ err: error, actor: this.key }, 'onDeactivate threw');
+    }
+    const failure = await this.#save();
+    if (failure !== undefined) this.#host.logger.error({ code: failure.code, actor: this.key }, 'state not saved on deactivation');
+    this.status = 'gone';
+    const events = this.#host.events;
+    if (events.observed) events.emit({ type: 'deactivated', actor: this.key, worker: this.#host.workerId, reason });
+  }
+
+  /** Messages that arrived while deactivating, for the next activation. */
+  takeWaiting(): Work[] {
+    const works = this.#queue?.drain() ?? [];
+    this.#queue = null;
+    return works;
+  }
+
+  // ---- timers ----
+
+  registerTimer(name: string, callback: () => unknown, options: TimerOptions): void {
+    const due = parseDuration(options.dueTime, `timer ${name} dueTime`);
+    const period = options.period === undefined ? undefined : parseDuration(options.period, `timer ${name} period`);
+    this.unregisterTimer(name);
+    const timers = (this.#timers ??= new Map());
+    const fire = (): void => {
+      if (this.status !== 'ready' || this.#host.draining) return;
+      if (period === undefined) timers.delete(name);
+      else timers.set(name, setTimeout(fire, period).unref());
+      const reentrancyId = randomId();
+      const events = this.#host.events;
+      if (events.observed) events.emit({ type: 'timer-fired', actor: this.key, timer: name, reentrancyId, worker: this.#host.workerId });
+      const inv: Invocation = {
+        messageId: randomId(),
+        actorType: this.type,
+        actorId: this.id,
+        method: `timer:${name}`,
+        args: [],
+        reentrancyId,
+        stack: [],
+        depth: 1,
+        deadline: NO_DEADLINE,
+      };
+      this.deliver({ inv, lane: 'shard', delivery: undefined, timer: { name, callback } });
+    };
+    timers.set(name, setTimeout(fire, due).unref());
+  }
+
+  unregisterTimer(name: string): boolean {
+    const timer = this.#timers?.get(name);
+    if (timer === undefined) return false;
+    clearTimeout(timer);
+    this.#timers?.delete(name);
+    return true;
+  }
+
+  stopTimers(): void {
+    for (const timer of this.#timers?.values() ?? []) clearTimeout(timer);
+    this.#timers = null;
+  }
+
+  // ---- what the actor instance reaches (ActorLink) ----
+
+  #ownContext(): TurnContext | undefined {
+    const context = turnStorage.getStore();
+    return context?.frame.actor === this.key ? context : undefined;
+  }
+
+  proxy<T>(type: string, id: string, options: CallOptions | undefined, oneWay: boolean): unknown {
+    return createProxy<T>((method, args) => this.#host.outbound(this.#ownContext(), type, id, method, args, options, oneWay));
+  }
+
+  logger(): Logger {
+    const context = this.#ownContext();
+    if (context === undefined) return this.#host.logger.child({ actor: this.key });
+    context.logger ??= this.#host.logger.child({
+      actor: this.key,
+      method: context.frame.method,
+      reentrancyId: context.reentrancyId,
+      depth: context.depth,
+      turn: context.frame.turn,
+    });
+    return context.logger;
+  }
+}

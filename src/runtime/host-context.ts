@@ -1,0 +1,27 @@
+import type { Logger } from 'pino';
+import type { ActorTypeEntry } from '../actor/actor-registry.js';
+import type { CallOptions } from '../actor/actor-types.js';
+import type { ActorTypeSettings } from '../config/config-schema.js';
+import type { RuntimeEvents } from '../events/runtime-events.js';
+import type { Reply } from '../protocol/invocation.js';
+import type { StateStore } from '../state/state-store.js';
+import type { TurnContext } from './turn-context.js';
+
+/** What the actor host gives each of its activations. */
+export interface HostContext {
+  readonly workerId: string;
+  readonly logger: Logger;
+  readonly events: RuntimeEvents;
+  readonly store: StateStore;
+  readonly draining: boolean;
+  typeOf(type: string): { entry: ActorTypeEntry; settings: ActorTypeSettings } | undefined;
+  sendReply(address: string, reply: Reply): void;
+  isCancelled(messageId: string): boolean;
+  /** Counts the locks a chain holds on this worker (draining admits only chains already running). */
+  chainLocked(reentrancyId: string, delta: 1 | -1): void;
+  isChainActive(reentrancyId: string): boolean;
+  /** A call or send made by an actor: nested in `context` when given, else a root call. */
+  outbound(context: TurnContext | undefined, type: string, id: string, method: string, args: unknown[], options: CallOptions | undefined, oneWay: boolean): Promise<unknown>;
+  /** The activation has nothing running or waiting (drain and idle collection watch this). */
+  settled(): void;
+}

@@ -1,0 +1,44 @@
+/**
+ * Where actor state lives between activations. A write carries the state together with the ids of the
+ * messages whose effects it contains and the replies they produced, so that a message delivered again
+ * (broker redelivery after a crash, or a caller retrying with the same message id) is recognised: its
+ * effect is not applied twice and the recorded reply is sent again.
+ */
+import type { Reply } from '../protocol/invocation.js';
+
+/** How many handled message ids each actor remembers (the most recent ones). */
+export const HANDLED_RECORD_LIMIT = 256;
+
+export interface HandledMessage {
+  readonly messageId: string;
+  /** The reply that was sent, or null for a one-way send. */
+  readonly reply: Reply | null;
+}
+
+export interface LoadedState {
+  /** The state as JSON text; undefined when the actor has never been saved. */
+  readonly json: string | undefined;
+  /** Handled messages, oldest first, at most HANDLED_RECORD_LIMIT. */
+  readonly handled: readonly HandledMessage[];
+}
+
+/** Ownership proof of the writer: a store that supports fencing refuses writes with an older epoch. */
+export interface Fence {
+  readonly scope: string;
+  readonly epoch: number;
+}
+
+export interface StateWrite {
+  readonly json: string;
+  /** Messages handled since the last write, oldest first. */
+  readonly handled: readonly HandledMessage[];
+  readonly fence?: Fence;
+}
+
+export interface StateStore {
+  readonly kind: string;
+  load(actorKey: string): Promise<LoadedState>;
+  /** Atomic: the state and its handled messages are written together or not at all. */
+  save(actorKey: string, write: StateWrite): Promise<void>;
+  close(): Promise<void>;
+}

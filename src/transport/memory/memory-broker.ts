@@ -1,0 +1,110 @@
+/**
+ * The in-process broker behind the memory transport: named FIFO queues with single-active-consumer
+ * semantics and a prefetch window that parked deliveries do not count against, reply endpoints, a
+ * control fan-out and a dead-letter list. Several MemoryTransport instances may share one broker to
+ * play several processes in one.
+ */
+import type { WireMessage } from '../../protocol/codec.js';
+import type { ControlMessage } from '../../protocol/invocation.js';
+
+export interface QueuedMessage {
+  readonly message: WireMessage;
+  readonly seq: number;
+  redeliveries: number;
+}
+
+export interface DeadLetter {
+  readonly queue: string;
+  readonly message: WireMessage;
+  readonly code: string;
+  readonly reason: string;
+}
+
+/** A consumer of one queue; only the first consumer of a queue is active. */
+export interface MemoryConsumer {
+  /** Runnable deliveries not yet acked. */
+  inFlight: number;
+  readonly prefetch: number;
+  /** Unacked deliveries, returned to the queue when the consumer is removed. */
+  readonly unacked: Set<QueuedMessage>;
+  deliver(entry: QueuedMessage): void;
+}
+
+export class MemoryQueue {
+  readonly name: string;
+  readonly durable: boolean;
+  readonly consumers: MemoryConsumer[] = [];
+  #items: QueuedMessage[] = [];
+  #head = 0;
+  #scheduled = false;
+
+  constructor(name: string, durable: boolean) {
+    this.name = name;
+    this.durable = durable;
+  }
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(entry: QueuedMessage): void {
+    this.#items.push(entry);
+    this.schedule();
+  }
+
+  /** Puts entries back at the front, in their original order. */
+  returnToFront(entries: QueuedMessage[]): void {
+    if (entries.length === 0) return;
+    entries.sort((a, b) => a.seq - b.seq);
+    for (const entry of entries) entry.redeliveries++;
+    this.#items = [...entries, ...this.#items.slice(this.#head)];
+    this.#head = 0;
+    this.schedule();
+  }
+
+  schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.#dispatch();
+    });
+  }
+
+  #dispatch(): void {
+    const consumer = this.consumers[0];
+    if (consumer === undefined) return;
+    while (this.#head < this.#items.length && consumer.inFlight < consumer.prefetch && this.consumers[0] === consumer) {
+      const entry = this.#items[this.#head] as QueuedMessage;
+      this.#head++;
+      consumer.inFlight++;
+      consumer.unacked.add(entry);
+      consumer.deliver(entry);
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
+
+export class MemoryBroker {
+  readonly queues = new Map<string, MemoryQueue>();
+  readonly replyEndpoints = new Map<string, (message: WireMessage) => void>();
+  readonly controlListeners = new Set<(message: ControlMessage) => void>();
+  readonly deadLetters: DeadLetter[] = [];
+  #seq = 0;
+
+  declare(name: string, durable: boolean): MemoryQueue {
+    let queue = this.queues.get(name);
+    if (queue === undefined) {
+      queue = new MemoryQueue(name, durable);
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  enqueue(queue: MemoryQueue, message: WireMessage): void {
+    queue.push({ message, seq: this.#seq++, redeliveries: 0 });
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The embedded default transport: everything in one process, no server. Messages go through the same
+ * codec as on the brokers (so arguments and results are JSON-copied, and invalid messages are
+ * dead-lettered the same way), and shard queues keep the brokers' semantics: one active consumer, a
+ * prefetch window, redelivery of unacked messages when a consumer goes away.
+ */
+import { TurnqError } from '../../errors/turnq-error.js';
+import {
+  decodeInvocation,
+  decodeReply,
+  encodeInvocation,
+  encodeReply,
+  replyAddressOf,
+  type WireMessage,
+} from '../../protocol/codec.js';
+import type { ControlMessage, Invocation, Reply } from '../../protocol/invocation.js';
+import { names } from '../../protocol/sharding.js';
+import type { ConsumeSpec, Delivery, PublishRoute, ReplyEndpoint, Subscription, Transport } from '../transport.js';
+import { MemoryBroker, type MemoryConsumer, type MemoryQueue, type QueuedMessage } from './memory-broker.js';
+
+export interface MemoryTransportOptions {
+  broker?: MemoryBroker;
+  namespace?: string;
+  maxMessageBytes?: number;
+}
+
+export class MemoryTransport implements Transport {
+  readonly kind = 'memory';
+  readonly broker: MemoryBroker;
+  readonly namespace: string;
+  readonly #maxBytes: number | undefined;
+  #closed = false;
+
+  constructor(options: MemoryTransportOptions = {}) {
+    this.broker = options.broker ?? new MemoryBroker();
+    this.namespace = options.namespace ?? 'turnq';
+    this.#maxBytes = options.maxMessageBytes;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new TurnqError('TRANSPORT_CLOSED');
+  }
+
+  publish(invocation: Invocation, route: PublishRoute): Promise<void> {
+    this.#checkOpen();
+    const name =
+      route.lane === 'shard'
+        ? names.shard(this.namespace, invocation.actorType, route.shard)
+        : names.lane(this.namespace, route.worker);
+    const queue = this.broker.queues.get(name);
+    if (queue === undefined) {
+      return Promise.reject(
+        route.lane === 'shard'
+          ? new TurnqError('ACTOR_TYPE_UNKNOWN', { message: `no worker hosts actor type ${invocation.actorType}`, actor: `${invocation.actorType}/${invocation.actorId}` })
+          : new TurnqError('PUBLISH_UNROUTABLE', { message: `priority lane of worker ${route.worker} is gone` }),
+      );
+    }
+    this.broker.enqueue(queue, encodeInvocation(invocation));
+    return Promise.resolve();
+  }
+
+  publishRaw(queueName: string, message: WireMessage): Promise<void> {
+    this.#checkOpen();
+    const queue = this.broker.queues.get(queueName);
+    if (queue === undefined) return Promise.reject(new TurnqError('PUBLISH_UNROUTABLE', { message: `no queue ${queueName}` }));
+    this.broker.enqueue(queue, message);
+    return Promise.resolve();
+  }
+
+  openReplies(clientId: string, onReply: (reply: Reply) => void): Promise<ReplyEndpoint> {
+    this.#checkOpen();
+    const address = names.reply(this.namespace, clientId);
+    this.broker.replyEndpoints.set(address, (message) => {
+      onReply(decodeReply(message));
+    });
+    return Promise.resolve({
+      address,
+      close: () => {
+        this.broker.replyEndpoints.delete(address);
+        return Promise.resolve();
+      },
+    });
+  }
+
+  sendReply(address: string, reply: Reply): Promise<void> {
+    const endpoint = this.broker.replyEndpoints.get(address);
+    // A reply to a client that is gone has nobody waiting for it; dropping it is what a broker does too.
+    if (endpoint !== undefined) {
+      const message = encodeReply(reply);
+      queueMicrotask(() => {
+        endpoint(message);
+      });
+    }
+    return Promise.resolve();
+  }
+
+  broadcast(message: ControlMessage): Promise<void> {
+    this.#checkOpen();
+    for (const listener of this.broker.controlListeners) {
+      queueMicrotask(() => {
+        listener(message);
+      });
+    }
+    return Promise.resolve();
+  }
+
+  consume(spec: ConsumeSpec): Promise<Subscription> {
+    this.#checkOpen();
+    const attached: { queue: MemoryQueue; consumer: MemoryConsumer }[] = [];
+    const attach = (queue: MemoryQueue, prefetch: number, lane: Delivery['lane']): void => {
+      const consumer: MemoryConsumer = {
+        inFlight: 0,
+        prefetch,
+        unacked: new Set(),
+        deliver: (entry) => {
+          this.#deliver(queue, consumer, entry, lane, spec);
+        },
+      };
+      queue.consumers.push(consumer);
+      attached.push({ queue, consumer });
+      queue.schedule();
+    };
+    for (const { type, shards } of spec.types) {
+      for (let shard = 0; shard < shards; shard++) {
+        attach(this.broker.declare(names.shard(this.namespace, type, shard), true), spec.prefetch, 'shard');
+      }
+    }
+    const laneName = names.lane(this.namespace, spec.workerId);
+    attach(this.broker.declare(laneName, false), Number.POSITIVE_INFINITY, 'priority');
+    const onControl = (message: ControlMessage): void => {
+      spec.onControl(message);
+    };
+    this.broker.controlListeners.add(onControl);
+    return Promise.resolve({
+      close: () => {
+        this.broker.controlListeners.delete(onControl);
+        for (const { queue, consumer } of attached) {
+          const index = queue.consumers.indexOf(consumer);
+          if (index >= 0) queue.consumers.splice(index, 1);
+          queue.returnToFront([...consumer.unacked]);
+          consumer.unacked.clear();
+        }
+        this.broker.queues.delete(laneName);
+        return Promise.resolve();
+      },
+    });
+  }
+
+  #deliver(queue: MemoryQueue, consumer: MemoryConsumer, entry: QueuedMessage, lane: Delivery['lane'], spec: ConsumeSpec): void {
+    let parked = false;
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled || !consumer.unacked.has(entry)) return false;
+      settled = true;
+      consumer.unacked.delete(entry);
+      if (!parked) consumer.inFlight--;
+      queue.schedule();
+      return true;
+    };
+    const deadLetter = (error: TurnqError): void => {
+      if (!settle()) return;
+      this.broker.deadLetters.push({ queue: queue.name, message: entry.message, code: error.code, reason: error.message });
+      spec.onDeadLetter?.(error.code, error.message);
+    };
+    let invocation: Invocation;
+    try {
+      invocation = decodeInvocation(entry.message, this.#maxBytes);
+    } catch (error) {
+      const coded = error instanceof TurnqError ? error : new TurnqError('MESSAGE_UNDECODABLE', { message: String(error) });
+      const address = replyAddressOf(entry.message.headers);
+      if (address !== undefined) {
+        void this.sendReply(address.replyTo, { correlationId: address.correlationId, status: 'error', error: coded.toWire() });
+      }
+      deadLetter(coded);
+      return;
+    }
+    const delivery: Delivery = {
+      invocation,
+      lane,
+      redeliveries: entry.redeliveries,
+      ack: () => {
+        settle();
+      },
+      requeue: () => {
+        if (settle()) queue.returnToFront([entry]);
+      },
+      deadLetter,
+      park: () => {
+        if (parked || settled) return;
+        parked = true;
+        consumer.inFlight--;
+        queue.schedule();
+      },
+      unpark: () => {
+        if (!parked || settled) return;
+        parked = false;
+        consumer.inFlight++;
+      },
+    };
+    spec.onDelivery(delivery);
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    return Promise.resolve();
+  }
+}
