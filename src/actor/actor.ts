@@ -20,8 +20,6 @@ export const ACTOR_LINK: unique symbol = Symbol('turnq.actor-link');
  * turn of the chain holding the lock ends, and rolled back when the turn that changed it throws.
  */
 export abstract class Actor<S = Record<string, unknown>> {
-  static readonly type: string;
-
   /** The actor's state; JSON-serializable. */
   state!: S;
 

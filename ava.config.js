@@ -1,0 +1,8 @@
+export default {
+  files: ['test/**/*.test.ts'],
+  extensions: { ts: 'module' },
+  nodeArguments: ['--import=tsx'],
+  workerThreads: false,
+  timeout: '60s',
+  concurrency: 4,
+};
