@@ -8,7 +8,9 @@ import { ActorRegistry } from '../actor/actor-registry.js';
 import { Client } from '../client/client.js';
 import { settingsFor, type ResolvedConfig } from '../config/load-config.js';
 import { silentLogger } from '../logging/logger.js';
+import { TurnqError } from '../errors/turnq-error.js';
 import { MemoryStateStore } from '../state/memory-state-store.js';
+import { createRedisStateStore } from '../state/redis-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createTransport } from '../transport/create-transport.js';
 import type { Transport } from '../transport/transport.js';
@@ -32,16 +34,22 @@ export interface Turnq {
   close(): Promise<void>;
 }
 
-export async function createStateStore(url: string, _transportUrl: string): Promise<StateStore> {
-  if (url === '' || url.startsWith('memory:')) return new MemoryStateStore();
-  throw new Error(`stateStore: unsupported URL "${url}"`);
+/**
+ * The state store named by `stateStore`; when it is empty, the transport decides: Redis for the redis
+ * transport, memory otherwise.
+ */
+export function createStateStore(url: string, transportUrl: string, namespace: string): Promise<StateStore> {
+  const effective = url !== '' ? url : transportUrl.startsWith('redis') ? transportUrl : 'memory://';
+  if (effective.startsWith('memory:')) return Promise.resolve(new MemoryStateStore());
+  if (effective.startsWith('redis')) return createRedisStateStore(effective, namespace);
+  return Promise.reject(new TurnqError('CONFIG_INVALID', { message: `stateStore: unsupported URL "${url}"`, details: { key: 'stateStore', value: url } }));
 }
 
 export async function createTurnq(options: TurnqOptions): Promise<Turnq> {
   const { config } = options;
   const logger = options.logger ?? silentLogger;
   const transport = options.transport ?? (await createTransport(config.transport, { namespace: config.namespace, maxMessageBytes: config.maxMessageBytes }));
-  const store = options.store ?? (await createStateStore(config.stateStore, config.transport));
+  const store = options.store ?? (await createStateStore(config.stateStore, config.transport, config.namespace));
   const shardsFor = (type: string): number => settingsFor(config, type).shards;
   let host: ActorHost | undefined;
   let client: Client;

@@ -1,4 +1,6 @@
 import { TurnqError } from '../errors/turnq-error.js';
+import { createAmqpTransport } from './amqp/amqp-transport.js';
+import { createBullmqTransport } from './bullmq/bullmq-transport.js';
 import { MemoryTransport } from './memory/memory-transport.js';
 import type { Transport } from './transport.js';
 
@@ -13,7 +15,18 @@ export function createTransport(url: string, settings: TransportSettings): Promi
   switch (scheme) {
     case 'memory':
       return Promise.resolve(new MemoryTransport({ namespace: settings.namespace, maxMessageBytes: settings.maxMessageBytes }));
+    case 'amqp':
+    case 'amqps':
+      return createAmqpTransport(url, settings);
+    case 'redis':
+    case 'rediss':
+      return createBullmqTransport(url, settings);
     default:
-      return Promise.reject(new TurnqError('CONFIG_INVALID', { message: `transport: unsupported URL "${url}" (memory://, amqp://, redis://)`, details: { key: 'transport', value: url } }));
+      return Promise.reject(
+        new TurnqError('CONFIG_INVALID', {
+          message: `transport: unsupported URL "${url}" (memory://, amqp://, redis://)`,
+          details: { key: 'transport', value: url },
+        }),
+      );
   }
 }

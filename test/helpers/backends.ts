@@ -8,28 +8,14 @@
  */
 import { randomId } from '../../src/protocol/ids.js';
 import { MemoryStateStore } from '../../src/state/memory-state-store.js';
-import type { StateStore } from '../../src/state/state-store.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { MemoryTransport } from '../../src/transport/memory/memory-transport.js';
 import type { Transport } from '../../src/transport/transport.js';
+import { amqpBackends } from './amqp-backend.js';
+import type { Backend } from './backends-types.js';
+import { redisBackends } from './redis-backend.js';
 
-export interface BackendFixture {
-  readonly name: string;
-  readonly namespace: string;
-  /** A transport as one process would have it; every transport of a fixture reaches the same queues. */
-  transport(): Promise<Transport>;
-  /** The state store shared by the fixture's workers. */
-  store(): Promise<StateStore>;
-  /** Deletes every queue and key of the namespace and closes what the fixture opened. */
-  cleanup(): Promise<void>;
-}
-
-export interface Backend {
-  readonly name: string;
-  /** Resolves to a reason when the backend's server is unreachable. */
-  unavailable(): Promise<string | undefined>;
-  create(namespace: string): Promise<BackendFixture>;
-}
+export type { Backend, BackendFixture } from './backends-types.js';
 
 export const memoryBackend: Backend = {
   name: 'memory',
@@ -55,7 +41,7 @@ export const memoryBackend: Backend = {
 };
 
 /** Every backend; the broker transports add themselves here. */
-export const BACKENDS: Backend[] = [memoryBackend];
+export const BACKENDS: Backend[] = [memoryBackend, ...amqpBackends, ...redisBackends];
 
 export function selectedBackends(): Backend[] {
   const wanted = process.env.TURNQ_TEST_BACKENDS?.split(',').map((s) => s.trim()).filter(Boolean);
