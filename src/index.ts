@@ -1,7 +1,7 @@
 /** The public API of turnq. */
 export { Actor, type ActorClass } from './actor/actor.js';
 export { ActorRegistry, ACTOR_TYPE_PATTERN } from './actor/actor-registry.js';
-export type { ActorProxy, OneWayProxy, CallOptions, TimerOptions } from './actor/actor-types.js';
+export type { ActorProxy, OneWayProxy, CallOptions, TimerOptions, TurnInfo } from './actor/actor-types.js';
 export { Client, type ClientOptions } from './client/client.js';
 export { loadConfig, resolveConfig, settingsFor, type ResolvedConfig, type LoadConfigOptions } from './config/load-config.js';
 export { DEFAULT_CONFIG, type TurnqConfig, type ActorTypeSettings, type EntityOverride } from './config/config-schema.js';

@@ -33,10 +33,22 @@ export interface TimerOptions {
   period?: number | string;
 }
 
+/** The call chain of the turn that is running. */
+export interface TurnInfo {
+  readonly method: string;
+  readonly reentrancyId: string;
+  readonly depth: number;
+  /** Callers' frames, root first: `{actor, method, turn, worker}`. */
+  readonly stack: readonly import('../protocol/invocation.js').StackFrame[];
+  /** Absolute deadline, ms since the epoch. */
+  readonly deadline: number;
+}
+
 /** What an actor instance reaches of the runtime; implemented by its activation. */
 export interface ActorLink {
   readonly id: string;
   readonly key: string;
+  turnInfo(): TurnInfo | undefined;
   proxy<T>(type: string, id: string, options: CallOptions | undefined, oneWay: boolean): unknown;
   registerTimer(name: string, callback: () => unknown, options: TimerOptions): void;
   unregisterTimer(name: string): boolean;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ActorLink, ActorProxy, CallOptions, OneWayProxy, TimerOptions } from './actor-types.js';
+import type { ActorLink, ActorProxy, CallOptions, OneWayProxy, TimerOptions, TurnInfo } from './actor-types.js';
 
 /** Where the runtime attaches an actor instance to its activation. Not part of the public API. */
 export const ACTOR_LINK: unique symbol = Symbol('turnq.actor-link');
@@ -32,6 +32,11 @@ export abstract class Actor<S = Record<string, unknown>> {
   /** `Type/id`. */
   get key(): string {
     return this[ACTOR_LINK].key;
+  }
+
+  /** The chain of the turn running now (undefined outside a turn, e.g. in `onActivate`). */
+  get turn(): TurnInfo | undefined {
+    return this[ACTOR_LINK].turnInfo();
   }
 
   /** A logger bound to the current turn: actor key, method, reentrancy id and depth on every line. */

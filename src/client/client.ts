@@ -7,10 +7,11 @@ import type { ActorProxy, CallOptions, OneWayProxy } from '../actor/actor-types.
 import { parseDuration } from '../config/duration.js';
 import { TurnqError } from '../errors/turnq-error.js';
 import { randomId } from '../protocol/ids.js';
-import { actorKey, type Invocation, type Reply } from '../protocol/invocation.js';
+import { actorKey, type Invocation, type Reply, type StackFrame } from '../protocol/invocation.js';
 import { shardOf } from '../protocol/sharding.js';
 import type { PublishRoute, ReplyEndpoint, Transport } from '../transport/transport.js';
 import { createProxy } from './actor-proxy.js';
+import { DeadlineTimer } from './deadline-timer.js';
 
 export interface ClientOptions {
   transport: Transport;
@@ -21,11 +22,15 @@ export interface ClientOptions {
   clientId?: string;
 }
 
+/** The call stack of a root call: empty, shared. */
+const ROOT_STACK: readonly StackFrame[] = Object.freeze([]);
+
 interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;
-  timer: NodeJS.Timeout;
+  bucket: number;
   actor: string;
+  method: string;
   cleanup: (() => void) | undefined;
 }
 
@@ -35,7 +40,17 @@ export class Client {
   readonly #shardsFor: (type: string) => number;
   readonly #callTimeout: number;
   readonly #pending = new Map<string, Pending>();
+  readonly #deadlines = new DeadlineTimer<string>((id) => {
+    const pending = this.#pending.get(id);
+    if (pending !== undefined) {
+      this.#settle(id, new TurnqError('DEADLINE_EXCEEDED', { actor: pending.actor, message: `call ${pending.actor}.${pending.method} exceeded its deadline` }));
+    }
+  });
+  /** Holds the event loop open while calls wait (the deadline timer itself does not). */
+  #keepAlive: NodeJS.Timeout | undefined;
   #endpoint: Promise<ReplyEndpoint> | undefined;
+  /** The reply address once the endpoint is open (saves a promise hop per call). */
+  #address: string | undefined;
   #closed = false;
 
   constructor(options: ClientOptions) {
@@ -51,9 +66,14 @@ export class Client {
   }
 
   #replies(): Promise<ReplyEndpoint> {
-    this.#endpoint ??= this.#transport.openReplies(this.clientId, (reply) => {
-      this.#onReply(reply);
-    });
+    this.#endpoint ??= this.#transport
+      .openReplies(this.clientId, (reply) => {
+        this.#onReply(reply);
+      })
+      .then((endpoint) => {
+        this.#address = endpoint.address;
+        return endpoint;
+      });
     return this.#endpoint;
   }
 
@@ -67,24 +87,22 @@ export class Client {
     return createProxy<OneWayProxy<T>>((method, args) => this.sendOneWay(type, id, method, args, options));
   }
 
+  /** The reply address, once the client is started. */
+  get replyAddress(): string | undefined {
+    return this.#address;
+  }
+
   /** A root call: starts a new call chain. */
   call(type: string, id: string, method: string, args: unknown[], options?: CallOptions): Promise<unknown> {
+    const messageId = options?.messageId ?? randomId();
     const deadline = Date.now() + this.timeoutOf(options);
-    return this.invoke(
-      {
-        messageId: options?.messageId ?? randomId(),
-        actorType: type,
-        actorId: id,
-        method,
-        args,
-        reentrancyId: randomId(),
-        stack: [],
-        depth: 1,
-        deadline,
-      },
-      { lane: 'shard', shard: shardOf(id, this.#shardsFor(type)) },
-      options?.signal,
-    );
+    const route: PublishRoute = { lane: 'shard', shard: shardOf(id, this.#shardsFor(type)) };
+    const replyTo = this.#address;
+    const invocation: Invocation =
+      replyTo === undefined
+        ? { messageId, actorType: type, actorId: id, method, args, reentrancyId: randomId(), stack: ROOT_STACK, depth: 1, deadline }
+        : { messageId, actorType: type, actorId: id, method, args, reentrancyId: randomId(), stack: ROOT_STACK, depth: 1, deadline, replyTo };
+    return this.invoke(invocation, route, options?.signal);
   }
 
   async sendOneWay(type: string, id: string, method: string, args: unknown[], options?: CallOptions): Promise<void> {
@@ -96,7 +114,7 @@ export class Client {
       method,
       args,
       reentrancyId: randomId(),
-      stack: [],
+      stack: ROOT_STACK,
       depth: 1,
       deadline: Date.now() + this.timeoutOf(options),
     };
@@ -113,25 +131,25 @@ export class Client {
   }
 
   /**
-   * Publishes a fully built invocation (with `replyTo` filled in here) and waits for its reply until its
-   * deadline. Used for root calls and for the nested calls of actors.
+   * Publishes a built invocation and waits for its reply until its deadline. `replyTo` is set to this
+   * client's address (pass it already set, from `replyAddress`, to save a copy). Used for root calls and
+   * for the nested calls of actors.
    */
-  invoke(invocation: Omit<Invocation, 'replyTo'>, route: PublishRoute, signal?: AbortSignal): Promise<unknown> {
+  invoke(invocation: Invocation, route: PublishRoute, signal?: AbortSignal): Promise<unknown> {
     if (this.#closed) return Promise.reject(new TurnqError('TRANSPORT_CLOSED'));
     const actor = actorKey(invocation.actorType, invocation.actorId);
     if (signal?.aborted === true) return Promise.reject(new TurnqError('CALL_CANCELLED', { actor }));
     return new Promise<unknown>((resolve, reject) => {
       const id = invocation.messageId;
-      const remaining = Math.max(0, invocation.deadline - Date.now());
       const pending: Pending = {
         resolve,
         reject,
         actor,
+        method: invocation.method,
         cleanup: undefined,
-        timer: setTimeout(() => {
-          this.#settle(id, new TurnqError('DEADLINE_EXCEEDED', { actor, message: `call ${actor}.${invocation.method} exceeded its deadline` }));
-        }, remaining),
+        bucket: this.#deadlines.add(id, invocation.deadline),
       };
+      this.#keepAlive ??= setInterval(() => undefined, 1 << 30);
       if (signal !== undefined) {
         const onAbort = (): void => {
           if (this.#settle(id, new TurnqError('CALL_CANCELLED', { actor }))) {
@@ -146,11 +164,14 @@ export class Client {
         };
       }
       this.#pending.set(id, pending);
-      this.#replies()
-        .then((endpoint) => this.#transport.publish({ ...invocation, replyTo: endpoint.address }, route))
-        .catch((error: unknown) => {
-          this.#settle(id, error instanceof TurnqError ? error : new TurnqError('PUBLISH_FAILED', { actor, cause: error, message: String(error) }));
-        });
+      const address = this.#address;
+      const published =
+        address === undefined
+          ? this.#replies().then((endpoint) => this.#transport.publish({ ...invocation, replyTo: endpoint.address }, route))
+          : this.#transport.publish(invocation.replyTo === address ? invocation : { ...invocation, replyTo: address }, route);
+      published.catch((error: unknown) => {
+        this.#settle(id, error instanceof TurnqError ? error : new TurnqError('PUBLISH_FAILED', { actor, cause: error, message: String(error) }));
+      });
     });
   }
 
@@ -167,7 +188,11 @@ export class Client {
     const pending = this.#pending.get(id);
     if (pending === undefined) return false;
     this.#pending.delete(id);
-    clearTimeout(pending.timer);
+    this.#deadlines.delete(id, pending.bucket);
+    if (this.#pending.size === 0 && this.#keepAlive !== undefined) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = undefined;
+    }
     pending.cleanup?.();
     if (error === undefined) pending.resolve(result);
     else pending.reject(error);
@@ -187,6 +212,7 @@ export class Client {
     if (this.#closed) return;
     this.#closed = true;
     for (const id of [...this.#pending.keys()]) this.#settle(id, new TurnqError('TRANSPORT_CLOSED'));
+    this.#deadlines.clear();
     if (this.#endpoint !== undefined) await (await this.#endpoint).close();
   }
 }

@@ -15,7 +15,7 @@
 import type { Logger } from 'pino';
 import { ACTOR_LINK, type Actor } from '../actor/actor.js';
 import type { ActorTypeEntry } from '../actor/actor-registry.js';
-import type { ActorLink, CallOptions, TimerOptions } from '../actor/actor-types.js';
+import type { ActorLink, CallOptions, TimerOptions, TurnInfo } from '../actor/actor-types.js';
 import { createProxy } from '../client/actor-proxy.js';
 import type { ActorTypeSettings } from '../config/config-schema.js';
 import { parseDuration } from '../config/duration.js';
@@ -53,8 +53,10 @@ export class Activation implements ActorLink {
   #saving = false;
   #queue: Mailbox<Work> | null = null;
   #softWarned = false;
-  /** JSON of the state as last saved (or as initialised). */
+  /** JSON of the state as last saved (or as loaded). */
   #committed = '';
+  /** True while the state is known to equal `#committed` (so a turn's snapshot costs nothing). */
+  #synced = false;
   #handled: Map<string, Reply | null> | null = null;
   #unsaved: HandledMessage[] | null = null;
   #deferredAcks: Delivery[] | null = null;
@@ -197,7 +199,7 @@ export class Activation implements ActorLink {
   async #runTurn(work: Work, reentrant: boolean): Promise<void> {
     const inv = work.inv;
     this.#running++;
-    const turn = randomId();
+    const turn = this.#host.nextTurnId();
     if (!reentrant) this.#currentTurn = turn;
     if (work.delivery?.fence !== undefined) this.#fence = work.delivery.fence;
     const context: TurnContext = {
@@ -210,7 +212,8 @@ export class Activation implements ActorLink {
     };
     const events = this.#host.events;
     if (events.observed) events.emit({ type: 'turn-started', turn, reentrant, ...this.#turnFields(work) });
-    const snapshot = JSON.stringify(this.instance.state) ?? 'null';
+    const snapshot = !reentrant && this.#synced ? this.#committed : (JSON.stringify(this.instance.state) ?? 'null');
+    this.#synced = false;
     const started = performance.now();
     let reply: Reply;
     try {
@@ -241,6 +244,7 @@ export class Activation implements ActorLink {
     this.#saving = false;
     if (failure !== undefined) {
       this.instance.state = JSON.parse(this.#committed);
+      this.#synced = true;
       reply = { correlationId: inv.messageId, status: 'error', error: failure.toWire() };
     }
     this.#sendReply(work, reply);
@@ -274,11 +278,15 @@ export class Activation implements ActorLink {
   /** Saves the state if it changed since the last save; returns the failure instead of throwing. */
   async #save(): Promise<TurnqError | undefined> {
     const json = JSON.stringify(this.instance.state) ?? 'null';
-    if (json === this.#committed) return undefined;
+    if (json === this.#committed) {
+      this.#synced = true;
+      return undefined;
+    }
     try {
       const handled = this.#unsaved ?? [];
       await this.#host.store.save(this.key, this.#fence === undefined ? { json, handled } : { json, handled, fence: this.#fence });
       this.#committed = json;
+      this.#synced = true;
       this.#unsaved = null;
       return undefined;
     } catch (error) {
@@ -429,6 +437,12 @@ export class Activation implements ActorLink {
 
   proxy<T>(type: string, id: string, options: CallOptions | undefined, oneWay: boolean): unknown {
     return createProxy<T>((method, args) => this.#host.outbound(this.#ownContext(), type, id, method, args, options, oneWay));
+  }
+
+  turnInfo(): TurnInfo | undefined {
+    const context = this.#ownContext();
+    if (context === undefined) return undefined;
+    return { method: context.frame.method, reentrancyId: context.reentrancyId, depth: context.depth, stack: context.stack, deadline: context.deadline };
   }
 
   logger(): Logger {

@@ -13,13 +13,26 @@ import { TurnqError } from '../errors/turnq-error.js';
 import { RuntimeEvents } from '../events/runtime-events.js';
 import { silentLogger } from '../logging/logger.js';
 import { randomId } from '../protocol/ids.js';
-import { actorKey, depthFor, type ControlMessage, type Reply } from '../protocol/invocation.js';
+import { actorKey, depthFor, type ControlMessage, type Invocation, type Reply } from '../protocol/invocation.js';
 import { MemoryStateStore } from '../state/memory-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Delivery, PublishRoute, Subscription, Transport } from '../transport/transport.js';
 import { Activation } from './activation.js';
 import type { HostContext } from './host-context.js';
 import type { TurnContext } from './turn-context.js';
+
+/** `type -> shard count` from the config, computed once per type. */
+export function shardCounter(config: ResolvedConfig): (type: string) => number {
+  const cache = new Map<string, number>();
+  return (type) => {
+    let shards = cache.get(type);
+    if (shards === undefined) {
+      shards = settingsFor(config, type).shards;
+      cache.set(type, shards);
+    }
+    return shards;
+  };
+}
 
 export interface ActorHostOptions {
   config: ResolvedConfig;
@@ -57,6 +70,7 @@ export class ActorHost implements HostContext {
   #scanTimer: NodeJS.Timeout | undefined;
   #quietWaiter: (() => void) | undefined;
   #stopped: Promise<void> | undefined;
+  #turnCounter = 0;
 
   constructor(options: ActorHostOptions) {
     this.config = options.config;
@@ -66,7 +80,7 @@ export class ActorHost implements HostContext {
     this.store = options.store ?? new MemoryStateStore();
     this.client =
       options.client ??
-      new Client({ transport: options.transport, shardsFor: (type) => settingsFor(this.config, type).shards, callTimeout: this.config.callTimeout });
+      new Client({ transport: options.transport, shardsFor: shardCounter(this.config), callTimeout: this.config.callTimeout });
     const wanted = this.config.entities.length > 0 ? this.config.entities : options.registry.types();
     for (const type of wanted) {
       const entry = options.registry.get(type);
@@ -155,6 +169,10 @@ export class ActorHost implements HostContext {
 
   // ---- HostContext ----
 
+  nextTurnId(): string {
+    return (++this.#turnCounter).toString(36);
+  }
+
   typeOf(type: string): HostedType | undefined {
     return this.#types.get(type);
   }
@@ -195,11 +213,19 @@ export class ActorHost implements HostContext {
         break;
       }
     }
-    return this.client.invoke(
-      { messageId: options?.messageId ?? randomId(), actorType: type, actorId: id, method, args, reentrancyId: context.reentrancyId, stack, depth: depthFor(key, stack), deadline },
-      route,
-      options?.signal,
-    );
+    const invocation: Invocation = {
+      messageId: options?.messageId ?? randomId(),
+      actorType: type,
+      actorId: id,
+      method,
+      args,
+      reentrancyId: context.reentrancyId,
+      stack,
+      depth: depthFor(key, stack),
+      deadline,
+    };
+    const replyTo = this.client.replyAddress;
+    return this.client.invoke(replyTo === undefined ? invocation : { ...invocation, replyTo }, route, options?.signal);
   }
 
   settled(): void {

@@ -14,6 +14,8 @@ export interface HostContext {
   readonly events: RuntimeEvents;
   readonly store: StateStore;
   readonly draining: boolean;
+  /** A turn id unique on this worker (frames name the worker too). */
+  nextTurnId(): string;
   typeOf(type: string): { entry: ActorTypeEntry; settings: ActorTypeSettings } | undefined;
   sendReply(address: string, reply: Reply): void;
   isCancelled(messageId: string): boolean;

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { ActorClass } from '../actor/actor.js';
 import { ActorRegistry } from '../actor/actor-registry.js';
 import { Client } from '../client/client.js';
-import { settingsFor, type ResolvedConfig } from '../config/load-config.js';
+import type { ResolvedConfig } from '../config/load-config.js';
 import { silentLogger } from '../logging/logger.js';
 import { TurnqError } from '../errors/turnq-error.js';
 import { MemoryStateStore } from '../state/memory-state-store.js';
@@ -14,7 +14,7 @@ import { createRedisStateStore } from '../state/redis-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createTransport } from '../transport/create-transport.js';
 import type { Transport } from '../transport/transport.js';
-import { ActorHost } from './actor-host.js';
+import { ActorHost, shardCounter } from './actor-host.js';
 
 export interface TurnqOptions {
   config: ResolvedConfig;
@@ -50,7 +50,6 @@ export async function createTurnq(options: TurnqOptions): Promise<Turnq> {
   const logger = options.logger ?? silentLogger;
   const transport = options.transport ?? (await createTransport(config.transport, { namespace: config.namespace, maxMessageBytes: config.maxMessageBytes }));
   const store = options.store ?? (await createStateStore(config.stateStore, config.transport, config.namespace));
-  const shardsFor = (type: string): number => settingsFor(config, type).shards;
   let host: ActorHost | undefined;
   let client: Client;
   if (options.actors !== undefined && options.actors.length > 0) {
@@ -59,7 +58,7 @@ export async function createTurnq(options: TurnqOptions): Promise<Turnq> {
     await host.start();
     client = host.client;
   } else {
-    client = new Client({ transport, shardsFor, callTimeout: config.callTimeout });
+    client = new Client({ transport, shardsFor: shardCounter(config), callTimeout: config.callTimeout });
     await client.start();
   }
   return {

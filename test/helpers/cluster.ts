@@ -5,8 +5,8 @@ import type { ExecutionContext } from 'ava';
 import type { ActorClass } from '../../src/actor/actor.js';
 import { ActorRegistry } from '../../src/actor/actor-registry.js';
 import { Client } from '../../src/client/client.js';
-import { resolveConfig, settingsFor, type ResolvedConfig } from '../../src/config/load-config.js';
-import { ActorHost } from '../../src/runtime/actor-host.js';
+import { resolveConfig, type ResolvedConfig } from '../../src/config/load-config.js';
+import { ActorHost, shardCounter } from '../../src/runtime/actor-host.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { uniqueNamespace, type Backend, type BackendFixture } from './backends.js';
 
@@ -47,7 +47,7 @@ export async function startCluster(t: ExecutionContext, backend: Backend, option
   const newClient = async (): Promise<Client> => {
     const transport = await fixture.transport();
     transports.push(transport);
-    const client = new Client({ transport, shardsFor: (type) => settingsFor(config, type).shards, callTimeout: config.callTimeout });
+    const client = new Client({ transport, shardsFor: shardCounter(config), callTimeout: config.callTimeout });
     await client.start();
     clients.push(client);
     return client;

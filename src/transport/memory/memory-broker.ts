@@ -5,17 +5,22 @@
  * play several processes in one.
  */
 import type { WireMessage } from '../../protocol/codec.js';
-import type { ControlMessage } from '../../protocol/invocation.js';
+import type { ControlMessage, Invocation, Reply } from '../../protocol/invocation.js';
 
+/**
+ * A queued message: either a wire message (from `publishRaw`, decoded and validated on delivery like on
+ * a broker) or an invocation published by turnq itself (arguments already JSON-copied).
+ */
 export interface QueuedMessage {
-  readonly message: WireMessage;
+  readonly message: WireMessage | undefined;
+  readonly invocation: Invocation | undefined;
   readonly seq: number;
   redeliveries: number;
 }
 
 export interface DeadLetter {
   readonly queue: string;
-  readonly message: WireMessage;
+  readonly message: WireMessage | Invocation;
   readonly code: string;
   readonly reason: string;
 }
@@ -90,7 +95,7 @@ export class MemoryQueue {
 
 export class MemoryBroker {
   readonly queues = new Map<string, MemoryQueue>();
-  readonly replyEndpoints = new Map<string, (message: WireMessage) => void>();
+  readonly replyEndpoints = new Map<string, (reply: Reply) => void>();
   readonly controlListeners = new Set<(message: ControlMessage) => void>();
   readonly deadLetters: DeadLetter[] = [];
   #seq = 0;
@@ -104,7 +109,7 @@ export class MemoryBroker {
     return queue;
   }
 
-  enqueue(queue: MemoryQueue, message: WireMessage): void {
-    queue.push({ message, seq: this.#seq++, redeliveries: 0 });
+  enqueue(queue: MemoryQueue, message: WireMessage | undefined, invocation?: Invocation): void {
+    queue.push({ message, invocation, seq: this.#seq++, redeliveries: 0 });
   }
 }

@@ -5,18 +5,32 @@
  * prefetch window, redelivery of unacked messages when a consumer goes away.
  */
 import { TurnqError } from '../../errors/turnq-error.js';
-import {
-  decodeInvocation,
-  decodeReply,
-  encodeInvocation,
-  encodeReply,
-  replyAddressOf,
-  type WireMessage,
-} from '../../protocol/codec.js';
+import { decodeInvocation, replyAddressOf, type WireMessage } from '../../protocol/codec.js';
 import type { ControlMessage, Invocation, Reply } from '../../protocol/invocation.js';
 import { names } from '../../protocol/sharding.js';
 import type { ConsumeSpec, Delivery, PublishRoute, ReplyEndpoint, Subscription, Transport } from '../transport.js';
 import { MemoryBroker, type MemoryConsumer, type MemoryQueue, type QueuedMessage } from './memory-broker.js';
+import { MemoryDelivery } from './memory-delivery.js';
+
+/**
+ * Copies a value the way a broker would (through JSON), refusing what exceeds `maxBytes`. Arrays of
+ * short primitives, the common case of arguments, are copied without a JSON round trip.
+ */
+function jsonCopy(value: unknown, maxBytes: number | undefined): unknown {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') {
+    return typeof value === 'number' && !Number.isFinite(value) ? null : (value ?? null);
+  }
+  if (Array.isArray(value) && value.length <= 8 && value.every((v) => (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || v === null || (typeof v === 'string' && v.length < 256))) {
+    return value.slice();
+  }
+  const text = JSON.stringify(value);
+  if (text === undefined) return null;
+  if (maxBytes !== undefined && text.length > maxBytes) {
+    throw new TurnqError('MESSAGE_TOO_LARGE', { message: `payload of ${text.length} characters exceeds the limit of ${maxBytes} bytes` });
+  }
+  return JSON.parse(text);
+}
 
 export interface MemoryTransportOptions {
   broker?: MemoryBroker;
@@ -55,7 +69,13 @@ export class MemoryTransport implements Transport {
           : new TurnqError('PUBLISH_UNROUTABLE', { message: `priority lane of worker ${route.worker} is gone` }),
       );
     }
-    this.broker.enqueue(queue, encodeInvocation(invocation));
+    let args: unknown[];
+    try {
+      args = jsonCopy(invocation.args, this.#maxBytes) as unknown[];
+    } catch (error) {
+      return Promise.reject(error instanceof TurnqError ? error : new TurnqError('MESSAGE_UNDECODABLE', { message: `arguments are not JSON-serializable: ${String(error)}` }));
+    }
+    this.broker.enqueue(queue, undefined, { ...invocation, args });
     return Promise.resolve();
   }
 
@@ -70,9 +90,7 @@ export class MemoryTransport implements Transport {
   openReplies(clientId: string, onReply: (reply: Reply) => void): Promise<ReplyEndpoint> {
     this.#checkOpen();
     const address = names.reply(this.namespace, clientId);
-    this.broker.replyEndpoints.set(address, (message) => {
-      onReply(decodeReply(message));
-    });
+    this.broker.replyEndpoints.set(address, onReply);
     return Promise.resolve({
       address,
       close: () => {
@@ -86,9 +104,15 @@ export class MemoryTransport implements Transport {
     const endpoint = this.broker.replyEndpoints.get(address);
     // A reply to a client that is gone has nobody waiting for it; dropping it is what a broker does too.
     if (endpoint !== undefined) {
-      const message = encodeReply(reply);
+      let copy: Reply;
+      try {
+        copy = reply.status === 'ok' ? { ...reply, result: jsonCopy(reply.result, this.#maxBytes) } : reply;
+      } catch (error) {
+        const coded = error instanceof TurnqError ? error : new TurnqError('MESSAGE_UNDECODABLE', { message: `result is not JSON-serializable: ${String(error)}` });
+        copy = { correlationId: reply.correlationId, status: 'error', error: coded.toWire() };
+      }
       queueMicrotask(() => {
-        endpoint(message);
+        endpoint(copy);
       });
     }
     return Promise.resolve();
@@ -147,57 +171,26 @@ export class MemoryTransport implements Transport {
   }
 
   #deliver(queue: MemoryQueue, consumer: MemoryConsumer, entry: QueuedMessage, lane: Delivery['lane'], spec: ConsumeSpec): void {
-    let parked = false;
-    let settled = false;
-    const settle = (): boolean => {
-      if (settled || !consumer.unacked.has(entry)) return false;
-      settled = true;
-      consumer.unacked.delete(entry);
-      if (!parked) consumer.inFlight--;
-      queue.schedule();
-      return true;
-    };
-    const deadLetter = (error: TurnqError): void => {
-      if (!settle()) return;
-      this.broker.deadLetters.push({ queue: queue.name, message: entry.message, code: error.code, reason: error.message });
-      spec.onDeadLetter?.(error.code, error.message);
-    };
-    let invocation: Invocation;
-    try {
-      invocation = decodeInvocation(entry.message, this.#maxBytes);
-    } catch (error) {
-      const coded = error instanceof TurnqError ? error : new TurnqError('MESSAGE_UNDECODABLE', { message: String(error) });
-      const address = replyAddressOf(entry.message.headers);
-      if (address !== undefined) {
-        void this.sendReply(address.replyTo, { correlationId: address.correlationId, status: 'error', error: coded.toWire() });
-      }
-      deadLetter(coded);
-      return;
-    }
-    const delivery: Delivery = {
-      invocation,
-      lane,
-      redeliveries: entry.redeliveries,
-      ack: () => {
-        settle();
-      },
-      requeue: () => {
-        if (settle()) queue.returnToFront([entry]);
-      },
-      deadLetter,
-      park: () => {
-        if (parked || settled) return;
-        parked = true;
+    let invocation = entry.invocation;
+    if (invocation === undefined) {
+      const message = entry.message as WireMessage;
+      try {
+        invocation = decodeInvocation(message, this.#maxBytes);
+      } catch (error) {
+        const coded = error instanceof TurnqError ? error : new TurnqError('MESSAGE_UNDECODABLE', { message: String(error) });
+        const address = replyAddressOf(message.headers);
+        if (address !== undefined) {
+          void this.sendReply(address.replyTo, { correlationId: address.correlationId, status: 'error', error: coded.toWire() });
+        }
+        consumer.unacked.delete(entry);
         consumer.inFlight--;
+        this.broker.deadLetters.push({ queue: queue.name, message, code: coded.code, reason: coded.message });
+        spec.onDeadLetter?.(coded.code, coded.message);
         queue.schedule();
-      },
-      unpark: () => {
-        if (!parked || settled) return;
-        parked = false;
-        consumer.inFlight++;
-      },
-    };
-    spec.onDelivery(delivery);
+        return;
+      }
+    }
+    spec.onDelivery(new MemoryDelivery(invocation, lane, queue, consumer, entry, this.broker, spec.onDeadLetter));
   }
 
   close(): Promise<void> {

@@ -1,0 +1,80 @@
+/**
+ * Everything turnq declares on RabbitMQ, with its arguments (docs/protocol-amqp.md explains each):
+ *
+ * - `<ns>.shard.<Type>.<n>`: quorum queue, durable, `x-single-active-consumer: true`,
+ *   `x-delivery-limit: 10`, dead-lettered by the broker (after the limit) to `<ns>.dead-letter` through
+ *   the default exchange. Declared only by workers: a publisher never creates one, so a type no worker
+ *   hosts stays unroutable (the publish is returned → ACTOR_TYPE_UNKNOWN).
+ * - `<ns>.lane.<worker>`: classic, exclusive (dies with the worker's connection), the priority lane.
+ * - `<ns>.dead-letter`: classic, durable; each message keeps its headers and body plus
+ *   `turnq-error-code`, `turnq-error-reason` and `turnq-dead-letter-queue`.
+ * - `<ns>.control`: fanout exchange, durable; each worker subscription binds an exclusive server-named queue.
+ * - Replies: RabbitMQ direct reply-to (`amq.rabbitmq.reply-to`), no queue.
+ *
+ * Routing: every invocation is published to the default exchange `""` with the queue name as routing
+ * key, `mandatory: true`.
+ */
+import type * as amqp from 'amqplib';
+import { HEADER } from '../../protocol/headers.js';
+import type { WireHeaders, WireMessage } from '../../protocol/codec.js';
+import { names } from '../../protocol/sharding.js';
+
+/** Delivery count (x-delivery-count) at which the transport dead-letters a message itself. */
+export const DELIVERY_LIMIT = 5;
+/** The broker's own limit (x-delivery-limit), a backstop above DELIVERY_LIMIT. Irreversible. */
+export const BROKER_DELIVERY_LIMIT = 10;
+export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
+/** Header naming the queue a dead-lettered message came from. */
+export const DEAD_LETTER_QUEUE_HEADER = 'turnq-dead-letter-queue';
+
+export function shardQueueArguments(namespace: string): Record<string, unknown> {
+  return {
+    'x-queue-type': 'quorum',
+    'x-single-active-consumer': true,
+    'x-delivery-limit': BROKER_DELIVERY_LIMIT,
+    'x-dead-letter-exchange': '',
+    'x-dead-letter-routing-key': names.deadLetter(namespace),
+  };
+}
+
+export async function declareShardQueue(channel: amqp.Channel, namespace: string, queue: string): Promise<void> {
+  await channel.assertQueue(queue, { durable: true, arguments: shardQueueArguments(namespace) });
+}
+
+export async function declareDeadLetterQueue(channel: amqp.Channel, namespace: string): Promise<void> {
+  await channel.assertQueue(names.deadLetter(namespace), { durable: true });
+}
+
+export async function declareControlExchange(channel: amqp.Channel, namespace: string): Promise<void> {
+  await channel.assertExchange(names.control(namespace), 'fanout', { durable: true });
+}
+
+export async function declareLaneQueue(channel: amqp.Channel, queue: string): Promise<void> {
+  await channel.assertQueue(queue, { durable: false, exclusive: true, autoDelete: true });
+}
+
+/**
+ * The wire headers of a received message: string values as they are, Buffers as UTF-8, numbers and
+ * booleans as text (lenient with foreign publishers); other values and broker `x-` headers are dropped.
+ * The AMQP `reply_to` property, when set, is the reply address (direct reply-to fills it in).
+ */
+export function wireMessageOf(message: amqp.Message): WireMessage {
+  const headers: WireHeaders = {};
+  const raw = (message.properties.headers ?? {}) as Record<string, unknown>;
+  for (const [name, value] of Object.entries(raw)) {
+    if (name.startsWith('x-')) continue;
+    if (typeof value === 'string') headers[name] = value;
+    else if (Buffer.isBuffer(value)) headers[name] = value.toString('utf8');
+    else if (typeof value === 'number' || typeof value === 'boolean') headers[name] = String(value);
+  }
+  const replyTo: unknown = message.properties.replyTo;
+  if (typeof replyTo === 'string' && replyTo !== '') headers[HEADER.replyTo] = replyTo;
+  return { headers, body: message.content };
+}
+
+/** The broker's count of earlier deliveries: quorum queues' `x-delivery-count`, else the redelivered flag. */
+export function redeliveriesOf(message: amqp.Message): number {
+  const count: unknown = (message.properties.headers as Record<string, unknown> | undefined)?.['x-delivery-count'];
+  if (typeof count === 'number') return count;
+  return message.fields.redelivered ? 1 : 0;
+}

@@ -1,0 +1,21 @@
+/**
+ * The BullMQ keys of a queue that turnq's own Lua scripts touch (BullMQ 6 layout, default prefix
+ * `bull`): `bull:<queue>:wait` (LIST, consumed from the right), `:active` (LIST, newest fetched on the
+ * left), `:stalled` (SET), `:marker` (ZSET that wakes blocked workers), and per job `bull:<queue>:<id>`
+ * (HASH; field `stc` counts redeliveries) and `bull:<queue>:<id>:lock` (STRING, the holder's token).
+ */
+import { BULL_PREFIX } from '../../state/redis-keys.js';
+
+export interface BullQueueKeys {
+  readonly active: string;
+  readonly wait: string;
+  readonly stalled: string;
+  readonly marker: string;
+  /** `bull:<queue>:`, to which a job id is appended. */
+  readonly jobPrefix: string;
+}
+
+export function bullKeys(queue: string): BullQueueKeys {
+  const base = `${BULL_PREFIX}:${queue}:`;
+  return { active: `${base}active`, wait: `${base}wait`, stalled: `${base}stalled`, marker: `${base}marker`, jobPrefix: base };
+}

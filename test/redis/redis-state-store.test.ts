@@ -1,0 +1,67 @@
+/**
+ * The Redis state store against a real Redis: state and handled messages round-trip, the handled
+ * record is bounded, fencing refuses older epochs and writes nothing, and an unreachable Redis is a
+ * coded, retryable error.
+ */
+import { Redis } from 'ioredis';
+import { TurnqError } from '../../src/errors/turnq-error.js';
+import { redisKeys } from '../../src/state/redis-keys.js';
+import { createRedisStateStore } from '../../src/state/redis-state-store.js';
+import { HANDLED_RECORD_LIMIT, type HandledMessage } from '../../src/state/state-store.js';
+import { REDIS_URL, redisTest } from './redis-helpers.js';
+
+const ok = (id: string, result: unknown): HandledMessage => ({ messageId: id, reply: { correlationId: id, status: 'ok', result } });
+
+redisTest('state, handled ids and replies round-trip', async (t, ns) => {
+  const store = await createRedisStateStore(REDIS_URL, ns);
+  t.teardown(() => store.close());
+  t.deepEqual(await store.load('Counter/1'), { json: undefined, handled: [] });
+  await store.save('Counter/1', { json: '{"count":1}', handled: [ok('m1', 1), { messageId: 'm2', reply: null }] });
+  await store.save('Counter/1', { json: '{"count":2}', handled: [ok('m3', 2)] });
+  const loaded = await store.load('Counter/1');
+  t.is(loaded.json, '{"count":2}');
+  t.deepEqual(loaded.handled, [ok('m1', 1), { messageId: 'm2', reply: null }, ok('m3', 2)]);
+  t.deepEqual(await store.load('Counter/2'), { json: undefined, handled: [] });
+});
+
+redisTest('the handled record keeps the newest HANDLED_RECORD_LIMIT ids', async (t, ns) => {
+  const store = await createRedisStateStore(REDIS_URL, ns);
+  t.teardown(() => store.close());
+  const total = HANDLED_RECORD_LIMIT + 44;
+  const all = Array.from({ length: total }, (_, i) => ok(`m${i}`, i));
+  await store.save('Counter/1', { json: '1', handled: all.slice(0, 200) });
+  await store.save('Counter/1', { json: '2', handled: all.slice(200) });
+  const loaded = await store.load('Counter/1');
+  t.is(loaded.handled.length, HANDLED_RECORD_LIMIT);
+  t.deepEqual(loaded.handled, all.slice(-HANDLED_RECORD_LIMIT));
+});
+
+redisTest('a write with an older epoch is refused with STATE_FENCED and writes nothing', async (t, ns) => {
+  const store = await createRedisStateStore(REDIS_URL, ns);
+  t.teardown(() => store.close());
+  const scope = `${ns}.shard.Counter.0`;
+  await store.save('Counter/1', { json: '"old owner"', handled: [ok('a', 1)], fence: { scope, epoch: 1 } });
+  await store.save('Counter/1', { json: '"new owner"', handled: [ok('b', 2)], fence: { scope, epoch: 2 } });
+  const error = await t.throwsAsync(store.save('Counter/1', { json: '"stale"', handled: [ok('c', 3)], fence: { scope, epoch: 1 } }), { instanceOf: TurnqError });
+  t.is(error?.code, 'STATE_FENCED');
+  t.true(error?.retryable);
+  const loaded = await store.load('Counter/1');
+  t.is(loaded.json, '"new owner"');
+  t.deepEqual(loaded.handled.map((h) => h.messageId), ['a', 'b']);
+  // The fence is per scope: another shard's epochs are independent.
+  await store.save('Counter/2', { json: '"other"', handled: [], fence: { scope: `${ns}.shard.Counter.1`, epoch: 1 } });
+  // An epoch issued by a lease (INCR of the fence key) fences older writers even before any new write.
+  const redis = new Redis(REDIS_URL);
+  t.teardown(() => {
+    redis.disconnect();
+  });
+  await redis.incr(redisKeys.fence(ns, scope));
+  await t.throwsAsync(store.save('Counter/1', { json: '"stale"', handled: [], fence: { scope, epoch: 2 } }), { code: 'STATE_FENCED' } as never);
+  t.is((await store.load('Counter/1')).json, '"new owner"');
+});
+
+redisTest('an unreachable Redis is a retryable STATE_STORE_FAILED', async (t) => {
+  const error = await t.throwsAsync(createRedisStateStore('redis://127.0.0.1:1', 'x'), { instanceOf: TurnqError });
+  t.is(error?.code, 'STATE_STORE_FAILED');
+  t.true(error?.retryable);
+});
