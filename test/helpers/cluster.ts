@@ -67,3 +67,4 @@ export async function startCluster(t: ExecutionContext, backend: Backend, option
   t.teardown(close);
   return { fixture, config, client, hosts, addWorker, newClient, close };
 }
+
