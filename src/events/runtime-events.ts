@@ -6,6 +6,8 @@ interface TurnFields {
   messageId: string;
   reentrancyId: string;
   depth: number;
+  /** Number of callers' frames on the call stack (0 for a root call). */
+  callers: number;
   worker: string;
 }
 

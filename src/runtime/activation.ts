@@ -344,9 +344,9 @@ export class Activation implements ActorLink {
     work.delivery.ack();
   }
 
-  #turnFields(work: Work): { actor: string; method: string; messageId: string; reentrancyId: string; depth: number; worker: string } {
+  #turnFields(work: Work): { actor: string; method: string; messageId: string; reentrancyId: string; depth: number; callers: number; worker: string } {
     const inv = work.inv;
-    return { actor: this.key, method: inv.method, messageId: inv.messageId, reentrancyId: inv.reentrancyId, depth: inv.depth, worker: this.#host.workerId };
+    return { actor: this.key, method: inv.method, messageId: inv.messageId, reentrancyId: inv.reentrancyId, depth: inv.depth, callers: inv.stack.length, worker: this.#host.workerId };
   }
 
   #emitTurnEvent(type: 'reentered' | 'waited', work: Work): void {

@@ -10,7 +10,6 @@ import type { ResolvedConfig } from '../config/load-config.js';
 import { silentLogger } from '../logging/logger.js';
 import { TurnqError } from '../errors/turnq-error.js';
 import { MemoryStateStore } from '../state/memory-state-store.js';
-import { createRedisStateStore } from '../state/redis-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createTransport } from '../transport/create-transport.js';
 import type { Transport } from '../transport/transport.js';
@@ -41,7 +40,7 @@ export interface Turnq {
 export function createStateStore(url: string, transportUrl: string, namespace: string): Promise<StateStore> {
   const effective = url !== '' ? url : transportUrl.startsWith('redis') ? transportUrl : 'memory://';
   if (effective.startsWith('memory:')) return Promise.resolve(new MemoryStateStore());
-  if (effective.startsWith('redis')) return createRedisStateStore(effective, namespace);
+  if (effective.startsWith('redis')) return import('../state/redis-state-store.js').then(({ createRedisStateStore }) => createRedisStateStore(effective, namespace));
   return Promise.reject(new TurnqError('CONFIG_INVALID', { message: `stateStore: unsupported URL "${url}"`, details: { key: 'stateStore', value: url } }));
 }
 

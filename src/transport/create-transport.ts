@@ -1,6 +1,4 @@
 import { TurnqError } from '../errors/turnq-error.js';
-import { createAmqpTransport } from './amqp/amqp-transport.js';
-import { createBullmqTransport } from './bullmq/bullmq-transport.js';
 import { MemoryTransport } from './memory/memory-transport.js';
 import type { Transport } from './transport.js';
 
@@ -17,10 +15,11 @@ export function createTransport(url: string, settings: TransportSettings): Promi
       return Promise.resolve(new MemoryTransport({ namespace: settings.namespace, maxMessageBytes: settings.maxMessageBytes }));
     case 'amqp':
     case 'amqps':
-      return createAmqpTransport(url, settings);
+      // Loaded on demand: the embedded default never loads amqplib or BullMQ.
+      return import('./amqp/amqp-transport.js').then(({ createAmqpTransport }) => createAmqpTransport(url, settings));
     case 'redis':
     case 'rediss':
-      return createBullmqTransport(url, settings);
+      return import('./bullmq/bullmq-transport.js').then(({ createBullmqTransport }) => createBullmqTransport(url, settings));
     default:
       return Promise.reject(
         new TurnqError('CONFIG_INVALID', {
