@@ -19,7 +19,11 @@ export class BenchReport {
   }
 
   markdown(): string {
-    return ['| suite | what | calls/s | p50 ms | p99 ms | note |', '| --- | --- | ---: | ---: | ---: | --- |', ...this.rows.map(formatRow)].join('\n');
+    return [
+      '| suite | what | calls/s | p50 ms | p99 ms | note |',
+      '| --- | --- | ---: | ---: | ---: | --- |',
+      ...this.rows.map(formatRow),
+    ].join('\n');
   }
 }
 
@@ -32,7 +36,11 @@ function formatRow(row: BenchRow): string {
 }
 
 /** Runs `total` calls of `call` with `inFlight` of them outstanding; returns rate and latency percentiles. */
-export async function measure(total: number, inFlight: number, call: (i: number) => Promise<unknown>): Promise<{ rate: number; p50Ms: number; p99Ms: number }> {
+export async function measure(
+  total: number,
+  inFlight: number,
+  call: (i: number) => Promise<unknown>,
+): Promise<{ rate: number; p50Ms: number; p99Ms: number }> {
   const latencies = new Float64Array(total);
   let next = 0;
   const started = performance.now();

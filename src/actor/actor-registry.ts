@@ -11,14 +11,15 @@ export interface ActorTypeEntry {
   readonly methods: ReadonlySet<string>;
 }
 
-const BASE_NAMES = new Set([
-  ...Object.getOwnPropertyNames(Actor.prototype),
-  ...Object.getOwnPropertyNames(Object.prototype),
-]);
+const BASE_NAMES = new Set([...Object.getOwnPropertyNames(Actor.prototype), ...Object.getOwnPropertyNames(Object.prototype)]);
 
 function publicMethods(cls: ActorClass): Set<string> {
   const methods = new Set<string>();
-  for (let proto: object | null = cls.prototype as object; proto !== null && proto !== Actor.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+  for (
+    let proto: object | null = cls.prototype as object;
+    proto !== null && proto !== Actor.prototype;
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
     for (const name of Object.getOwnPropertyNames(proto)) {
       if (BASE_NAMES.has(name) || name.startsWith('_')) continue;
       const descriptor = Object.getOwnPropertyDescriptor(proto, name);
@@ -38,7 +39,7 @@ export class ActorRegistry {
 
   register(...classes: ActorClass[]): this {
     for (const cls of classes) {
-      if (!(cls.prototype instanceof Actor)) throw invalid(`${String(cls.name)} does not extend Actor`);
+      if (!(cls.prototype instanceof Actor)) throw invalid(`${cls.name} does not extend Actor`);
       const type = Object.hasOwn(cls, 'type') ? cls.type : undefined;
       if (typeof type !== 'string' || !ACTOR_TYPE_PATTERN.test(type)) {
         throw invalid(`${cls.name} needs its own "static readonly type" matching ${ACTOR_TYPE_PATTERN.source}`);

@@ -49,7 +49,7 @@ export interface ActorLink {
   readonly id: string;
   readonly key: string;
   turnInfo(): TurnInfo | undefined;
-  proxy<T>(type: string, id: string, options: CallOptions | undefined, oneWay: boolean): unknown;
+  proxy(type: string, id: string, options: CallOptions | undefined, oneWay: boolean): unknown;
   registerTimer(name: string, callback: () => unknown, options: TimerOptions): void;
   unregisterTimer(name: string): boolean;
   logger(): import('pino').Logger;

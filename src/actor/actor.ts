@@ -57,12 +57,12 @@ export abstract class Actor<S = Record<string, unknown>> {
 
   /** A proxy to call another actor (or this one) as part of the current call chain. */
   protected actor<T>(type: string, id: string, options?: CallOptions): ActorProxy<T> {
-    return this[ACTOR_LINK].proxy<T>(type, id, options, false) as ActorProxy<T>;
+    return this[ACTOR_LINK].proxy(type, id, options, false) as ActorProxy<T>;
   }
 
   /** A proxy for one-way sends: the target runs in a chain of its own and nothing waits for it. */
   protected send<T>(type: string, id: string, options?: CallOptions): OneWayProxy<T> {
-    return this[ACTOR_LINK].proxy<T>(type, id, options, true) as OneWayProxy<T>;
+    return this[ACTOR_LINK].proxy(type, id, options, true) as OneWayProxy<T>;
   }
 
   /**

@@ -14,16 +14,27 @@ export async function loadActorModules(config: ResolvedConfig): Promise<ActorCla
     try {
       exports = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     } catch (error) {
-      throw new TurnqError('CONFIG_INVALID', { message: `modules: cannot import ${file}: ${(error as Error).message}`, details: { key: 'modules', value: module }, cause: error });
+      throw new TurnqError('CONFIG_INVALID', {
+        message: `modules: cannot import ${file}: ${(error as Error).message}`,
+        details: { key: 'modules', value: module },
+        cause: error,
+      });
     }
     if (registry.registerModule(exports).length === 0) {
-      throw new TurnqError('CONFIG_INVALID', { message: `modules: ${file} exports no actor class`, details: { key: 'modules', value: module } });
+      throw new TurnqError('CONFIG_INVALID', {
+        message: `modules: ${file} exports no actor class`,
+        details: { key: 'modules', value: module },
+      });
     }
   }
   const types = config.entities.length > 0 ? config.entities : registry.types();
   return types.map((type) => {
     const entry = registry.get(type);
-    if (entry === undefined) throw new TurnqError('CONFIG_INVALID', { message: `entities: actor type ${type} is in none of the modules`, details: { key: 'entities', value: type } });
+    if (entry === undefined)
+      throw new TurnqError('CONFIG_INVALID', {
+        message: `entities: actor type ${type} is in none of the modules`,
+        details: { key: 'entities', value: type },
+      });
     return entry.cls;
   });
 }

@@ -45,7 +45,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'call':
     case 'send': {
       const [target, method, ...args] = rest;
-      if (target === undefined || method === undefined) throw new TurnqError('CONFIG_INVALID', { message: `turnq ${command} needs Type/id and a method\n${USAGE}` });
+      if (target === undefined || method === undefined)
+        throw new TurnqError('CONFIG_INVALID', { message: `turnq ${command} needs Type/id and a method\n${USAGE}` });
       await runCall(target, method, args, { ...flags, timeout: values.timeout, oneWay: command === 'send' });
       return 0;
     }

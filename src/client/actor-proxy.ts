@@ -4,6 +4,8 @@
  */
 export type Invoke = (method: string, args: unknown[]) => Promise<unknown>;
 
+// The proxy's type is chosen by the caller (ActorProxy<T>); nothing in the arguments can carry it.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 export function createProxy<P>(invoke: Invoke): P {
   const cache = new Map<string, (...args: unknown[]) => Promise<unknown>>();
   return new Proxy(Object.create(null) as object, {

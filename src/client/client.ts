@@ -43,7 +43,13 @@ export class Client {
   readonly #deadlines = new DeadlineTimer<string>((id) => {
     const pending = this.#pending.get(id);
     if (pending !== undefined) {
-      this.#settle(id, new TurnqError('DEADLINE_EXCEEDED', { actor: pending.actor, message: `call ${pending.actor}.${pending.method} exceeded its deadline` }));
+      this.#settle(
+        id,
+        new TurnqError('DEADLINE_EXCEEDED', {
+          actor: pending.actor,
+          message: `call ${pending.actor}.${pending.method} exceeded its deadline`,
+        }),
+      );
     }
   });
   /** Holds the event loop open while calls wait (the deadline timer itself does not). */
@@ -101,7 +107,18 @@ export class Client {
     const invocation: Invocation =
       replyTo === undefined
         ? { messageId, actorType: type, actorId: id, method, args, reentrancyId: randomId(), stack: ROOT_STACK, depth: 1, deadline }
-        : { messageId, actorType: type, actorId: id, method, args, reentrancyId: randomId(), stack: ROOT_STACK, depth: 1, deadline, replyTo };
+        : {
+            messageId,
+            actorType: type,
+            actorId: id,
+            method,
+            args,
+            reentrancyId: randomId(),
+            stack: ROOT_STACK,
+            depth: 1,
+            deadline,
+            replyTo,
+          };
     return this.invoke(invocation, route, options?.signal);
   }
 
@@ -154,7 +171,13 @@ export class Client {
         const onAbort = (): void => {
           if (this.#settle(id, new TurnqError('CALL_CANCELLED', { actor }))) {
             this.#transport
-              .broadcast({ kind: 'cancel', messageId: id, actorType: invocation.actorType, actorId: invocation.actorId, deadline: invocation.deadline })
+              .broadcast({
+                kind: 'cancel',
+                messageId: id,
+                actorType: invocation.actorType,
+                actorId: invocation.actorId,
+                deadline: invocation.deadline,
+              })
               .catch(() => undefined); // best effort: a cancellation that does not arrive still ends at the deadline
           }
         };
@@ -170,7 +193,10 @@ export class Client {
           ? this.#replies().then((endpoint) => this.#transport.publish({ ...invocation, replyTo: endpoint.address }, route))
           : this.#transport.publish(invocation.replyTo === address ? invocation : { ...invocation, replyTo: address }, route);
       published.catch((error: unknown) => {
-        this.#settle(id, error instanceof TurnqError ? error : new TurnqError('PUBLISH_FAILED', { actor, cause: error, message: String(error) }));
+        this.#settle(
+          id,
+          error instanceof TurnqError ? error : new TurnqError('PUBLISH_FAILED', { actor, cause: error, message: String(error) }),
+        );
       });
     });
   }

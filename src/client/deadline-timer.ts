@@ -38,9 +38,12 @@ export class DeadlineTimer<K> {
   #arm(bucket: number): void {
     clearTimeout(this.#timer);
     this.#armedFor = bucket;
-    this.#timer = setTimeout(() => {
-      this.#fire();
-    }, Math.max(0, bucket * BUCKET_MS - Date.now()));
+    this.#timer = setTimeout(
+      () => {
+        this.#fire();
+      },
+      Math.max(0, bucket * BUCKET_MS - Date.now()),
+    );
     this.#timer.unref();
   }
 

@@ -56,7 +56,13 @@ function coerce(kind: FieldKind, key: string, value: unknown): unknown {
       if (typeof value !== 'string') throw bad(key, value, 'a string');
       return value;
     case 'strings': {
-      const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+      const list =
+        typeof value === 'string'
+          ? value
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : value;
       if (!Array.isArray(list) || !list.every((s) => typeof s === 'string' && s.length > 0)) {
         throw bad(key, value, 'a list of non-empty strings');
       }
@@ -76,7 +82,12 @@ function flatten(raw: unknown, where: string, allowed: (key: string) => boolean,
     const key = prefix + name;
     if (allowed(key)) {
       out.push([key, value]);
-    } else if (typeof value === 'object' && value !== null && !Array.isArray(value) && [...Object.keys(FIELD_KINDS)].some((k) => k.startsWith(`${key}.`))) {
+    } else if (
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      [...Object.keys(FIELD_KINDS)].some((k) => k.startsWith(`${key}.`))
+    ) {
       out.push(...flatten(value, where, allowed, `${key}.`));
     } else {
       throw new TurnqError('CONFIG_INVALID', { message: `${where}${key}: unknown key`, details: { key } });

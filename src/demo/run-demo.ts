@@ -42,9 +42,12 @@ export async function runDemo(flags: CommonFlags): Promise<void> {
     ];
     const roots = new Map<string, string>();
     const subscription = host.events.stream.subscribe((event) => {
-      if (event.type === 'turn-started' && event.callers === 0 && event.method === 'runJob') roots.set(`${event.actor}#${roots.size}`, event.reentrancyId);
+      if (event.type === 'turn-started' && event.callers === 0 && event.method === 'runJob')
+        roots.set(`${event.actor}#${roots.size}`, event.reentrancyId);
     });
-    const results = await Promise.all(jobs.map(({ coordinator, job }) => turnq.client.actor<CoordinatorApi>('Coordinator', coordinator).runJob(job)));
+    const results = await Promise.all(
+      jobs.map(({ coordinator, job }) => turnq.client.actor<CoordinatorApi>('Coordinator', coordinator).runJob(job)),
+    );
     subscription.unsubscribe();
     for (const [root, chain] of roots) {
       out();
@@ -52,7 +55,10 @@ export async function runDemo(flags: CommonFlags): Promise<void> {
       out(printer.tree(chain));
     }
     out();
-    for (const result of results) out(`${result.job}: results ${JSON.stringify(result.results)}, total ${result.total}, ${result.reports} reports re-entered the coordinator`);
+    for (const result of results)
+      out(
+        `${result.job}: results ${JSON.stringify(result.results)}, total ${result.total}, ${result.reports} reports re-entered the coordinator`,
+      );
     const stats = await turnq.client.actor<CoordinatorApi>('Coordinator', 'c1').stats();
     out(`Coordinator/c1 state: ${stats.jobs} jobs, ${stats.reports} reports (two chains on one actor ran one after the other)`);
 
@@ -69,11 +75,15 @@ export async function runDemo(flags: CommonFlags): Promise<void> {
     await Promise.all(Array.from({ length: 64 }, lane));
     const loadMs = performance.now() - loadStarted;
     const sample = await turnq.client.actor<ActorProxy<CounterApi> & CounterApi>('Counter', 'k7').get();
-    out(`load: ${calls} increments over ${counters} counters, 64 in flight: ${Math.round((calls / loadMs) * 1000)} calls/s; Counter/k7 = ${sample}`);
+    out(
+      `load: ${calls} increments over ${counters} counters, 64 in flight: ${Math.round((calls / loadMs) * 1000)} calls/s; Counter/k7 = ${sample}`,
+    );
 
     const s = printer.stats;
     out();
-    out(`summary: ${s.chains} chains, ${s.turns} turns, ${s.reentered} re-entries, ${s.waited} waits for a lock, max depth ${s.maxDepth}, ${s.errors} errors, ${Math.round(performance.now() - started)} ms`);
+    out(
+      `summary: ${s.chains} chains, ${s.turns} turns, ${s.reentered} re-entries, ${s.waited} waits for a lock, max depth ${s.maxDepth}, ${s.errors} errors, ${Math.round(performance.now() - started)} ms`,
+    );
   } finally {
     printer.close();
     await turnq.close();

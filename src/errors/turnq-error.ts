@@ -80,9 +80,7 @@ const MAX_STACK_LINES = 8;
 export function trimStack(stack: string | undefined): string | undefined {
   if (stack === undefined) return undefined;
   const lines = stack.split('\n');
-  const frames = lines
-    .slice(1)
-    .filter((line) => !line.includes('node:internal') && !line.includes('/node_modules/'));
+  const frames = lines.slice(1).filter((line) => !line.includes('node:internal') && !line.includes('/node_modules/'));
   return [lines[0], ...frames.slice(0, MAX_STACK_LINES)].join('\n');
 }
 

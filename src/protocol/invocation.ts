@@ -43,9 +43,7 @@ export interface Reply {
 }
 
 /** Where a publisher sends an invocation. */
-export type Route =
-  | { readonly lane: 'shard' }
-  | { readonly lane: 'priority'; readonly worker: string };
+export type Route = { readonly lane: 'shard' } | { readonly lane: 'priority'; readonly worker: string };
 
 export type Lane = Route['lane'];
 

@@ -225,10 +225,20 @@ export class Activation implements ActorLink {
     }
     const durationMs = performance.now() - started;
     if (durationMs > this.#settings.longTurnWarning) {
-      this.#host.logger.warn({ actor: this.key, method: inv.method, reentrancyId: inv.reentrancyId, depth: inv.depth, durationMs }, 'long turn');
+      this.#host.logger.warn(
+        { actor: this.key, method: inv.method, reentrancyId: inv.reentrancyId, depth: inv.depth, durationMs },
+        'long turn',
+      );
     }
     if (events.observed) {
-      events.emit({ type: 'turn-ended', turn, status: reply.status, ...(reply.error === undefined ? {} : { code: reply.error.code }), durationMs, ...this.#turnFields(work) });
+      events.emit({
+        type: 'turn-ended',
+        turn,
+        status: reply.status,
+        ...(reply.error === undefined ? {} : { code: reply.error.code }),
+        durationMs,
+        ...this.#turnFields(work),
+      });
     }
     this.#running--;
     if (reply.status === 'ok' && work.timer === undefined) this.#remember(inv, reply);
@@ -291,7 +301,9 @@ export class Activation implements ActorLink {
       return undefined;
     } catch (error) {
       this.#host.logger.error({ err: error, actor: this.key }, 'saving actor state failed');
-      return error instanceof TurnqError ? error : new TurnqError('STATE_STORE_FAILED', { actor: this.key, message: String(error), cause: error });
+      return error instanceof TurnqError
+        ? error
+        : new TurnqError('STATE_STORE_FAILED', { actor: this.key, message: String(error), cause: error });
     }
   }
 
@@ -344,9 +356,25 @@ export class Activation implements ActorLink {
     work.delivery.ack();
   }
 
-  #turnFields(work: Work): { actor: string; method: string; messageId: string; reentrancyId: string; depth: number; callers: number; worker: string } {
+  #turnFields(work: Work): {
+    actor: string;
+    method: string;
+    messageId: string;
+    reentrancyId: string;
+    depth: number;
+    callers: number;
+    worker: string;
+  } {
     const inv = work.inv;
-    return { actor: this.key, method: inv.method, messageId: inv.messageId, reentrancyId: inv.reentrancyId, depth: inv.depth, callers: inv.stack.length, worker: this.#host.workerId };
+    return {
+      actor: this.key,
+      method: inv.method,
+      messageId: inv.messageId,
+      reentrancyId: inv.reentrancyId,
+      depth: inv.depth,
+      callers: inv.stack.length,
+      worker: this.#host.workerId,
+    };
   }
 
   #emitTurnEvent(type: 'reentered' | 'waited', work: Work): void {
@@ -435,14 +463,20 @@ export class Activation implements ActorLink {
     return context?.frame.actor === this.key ? context : undefined;
   }
 
-  proxy<T>(type: string, id: string, options: CallOptions | undefined, oneWay: boolean): unknown {
-    return createProxy<T>((method, args) => this.#host.outbound(this.#ownContext(), type, id, method, args, options, oneWay));
+  proxy(type: string, id: string, options: CallOptions | undefined, oneWay: boolean): unknown {
+    return createProxy<unknown>((method, args) => this.#host.outbound(this.#ownContext(), type, id, method, args, options, oneWay));
   }
 
   turnInfo(): TurnInfo | undefined {
     const context = this.#ownContext();
     if (context === undefined) return undefined;
-    return { method: context.frame.method, reentrancyId: context.reentrancyId, depth: context.depth, stack: context.stack, deadline: context.deadline };
+    return {
+      method: context.frame.method,
+      reentrancyId: context.reentrancyId,
+      depth: context.depth,
+      stack: context.stack,
+      deadline: context.deadline,
+    };
   }
 
   logger(): Logger {

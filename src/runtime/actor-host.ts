@@ -84,7 +84,11 @@ export class ActorHost implements HostContext {
     const wanted = this.config.entities.length > 0 ? this.config.entities : options.registry.types();
     for (const type of wanted) {
       const entry = options.registry.get(type);
-      if (entry === undefined) throw new TurnqError('CONFIG_INVALID', { message: `entities: actor type ${type} is not registered`, details: { key: 'entities', value: type } });
+      if (entry === undefined)
+        throw new TurnqError('CONFIG_INVALID', {
+          message: `entities: actor type ${type} is not registered`,
+          details: { key: 'entities', value: type },
+        });
       this.#types.set(type, { entry, settings: settingsFor(this.config, type) });
     }
   }
@@ -127,11 +131,17 @@ export class ActorHost implements HostContext {
     const hosted = this.#types.get(inv.actorType);
     const key = actorKey(inv.actorType, inv.actorId);
     if (hosted === undefined) {
-      this.#invalid(delivery, new TurnqError('ACTOR_TYPE_UNKNOWN', { actor: key, message: `worker ${this.workerId} does not host actor type ${inv.actorType}` }));
+      this.#invalid(
+        delivery,
+        new TurnqError('ACTOR_TYPE_UNKNOWN', { actor: key, message: `worker ${this.workerId} does not host actor type ${inv.actorType}` }),
+      );
       return;
     }
     if (!hosted.entry.methods.has(inv.method)) {
-      this.#invalid(delivery, new TurnqError('ACTOR_METHOD_UNKNOWN', { actor: key, message: `actor type ${inv.actorType} has no method ${inv.method}` }));
+      this.#invalid(
+        delivery,
+        new TurnqError('ACTOR_METHOD_UNKNOWN', { actor: key, message: `actor type ${inv.actorType} has no method ${inv.method}` }),
+      );
       return;
     }
     this.#activationFor(hosted, inv.actorId, key).deliver({ inv, lane: delivery.lane, delivery, timer: undefined });
@@ -197,7 +207,15 @@ export class ActorHost implements HostContext {
     return this.#chains.has(reentrancyId);
   }
 
-  outbound(context: TurnContext | undefined, type: string, id: string, method: string, args: unknown[], options: CallOptions | undefined, oneWay: boolean): Promise<unknown> {
+  outbound(
+    context: TurnContext | undefined,
+    type: string,
+    id: string,
+    method: string,
+    args: unknown[],
+    options: CallOptions | undefined,
+    oneWay: boolean,
+  ): Promise<unknown> {
     if (oneWay) return this.client.sendOneWay(type, id, method, args, options);
     if (context === undefined) return this.client.call(type, id, method, args, options);
     const stack = [...context.stack, context.frame];

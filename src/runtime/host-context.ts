@@ -23,7 +23,15 @@ export interface HostContext {
   chainLocked(reentrancyId: string, delta: 1 | -1): void;
   isChainActive(reentrancyId: string): boolean;
   /** A call or send made by an actor: nested in `context` when given, else a root call. */
-  outbound(context: TurnContext | undefined, type: string, id: string, method: string, args: unknown[], options: CallOptions | undefined, oneWay: boolean): Promise<unknown>;
+  outbound(
+    context: TurnContext | undefined,
+    type: string,
+    id: string,
+    method: string,
+    args: unknown[],
+    options: CallOptions | undefined,
+    oneWay: boolean,
+  ): Promise<unknown>;
   /** The activation has nothing running or waiting (drain and idle collection watch this). */
   settled(): void;
 }

@@ -40,14 +40,19 @@ export interface Turnq {
 export function createStateStore(url: string, transportUrl: string, namespace: string): Promise<StateStore> {
   const effective = url !== '' ? url : transportUrl.startsWith('redis') ? transportUrl : 'memory://';
   if (effective.startsWith('memory:')) return Promise.resolve(new MemoryStateStore());
-  if (effective.startsWith('redis')) return import('../state/redis-state-store.js').then(({ createRedisStateStore }) => createRedisStateStore(effective, namespace));
-  return Promise.reject(new TurnqError('CONFIG_INVALID', { message: `stateStore: unsupported URL "${url}"`, details: { key: 'stateStore', value: url } }));
+  if (effective.startsWith('redis'))
+    return import('../state/redis-state-store.js').then(({ createRedisStateStore }) => createRedisStateStore(effective, namespace));
+  return Promise.reject(
+    new TurnqError('CONFIG_INVALID', { message: `stateStore: unsupported URL "${url}"`, details: { key: 'stateStore', value: url } }),
+  );
 }
 
 export async function createTurnq(options: TurnqOptions): Promise<Turnq> {
   const { config } = options;
   const logger = options.logger ?? silentLogger;
-  const transport = options.transport ?? (await createTransport(config.transport, { namespace: config.namespace, maxMessageBytes: config.maxMessageBytes }));
+  const transport =
+    options.transport ??
+    (await createTransport(config.transport, { namespace: config.namespace, maxMessageBytes: config.maxMessageBytes }));
   const store = options.store ?? (await createStateStore(config.stateStore, config.transport, config.namespace));
   let host: ActorHost | undefined;
   let client: Client;

@@ -20,7 +20,12 @@ conformance('a timer callback takes the lock in a chain of its own and can do A 
       }
     });
   });
-  await client.actor<Scripted>('TypeA', a).startTimer({ calls: [{ type: 'TypeB', id: a, plan: { calls: [{ type: 'TypeA', id: a, plan: { add: 1, label: 'from-timer' } }] } }] }, done);
+  await client
+    .actor<Scripted>('TypeA', a)
+    .startTimer(
+      { calls: [{ type: 'TypeB', id: a, plan: { calls: [{ type: 'TypeA', id: a, plan: { add: 1, label: 'from-timer' } }] } }] },
+      done,
+    );
   const chain = await fired;
   await latches.wait(done);
   t.regex(chain, /^[0-9a-f]{32}$/);
@@ -40,12 +45,18 @@ conformance('a nested turn that throws is rolled back while its caller keeps its
   const { client } = await startCluster(t, backend, { actors: SCRIPTED, config: { reentrancy: { enabled: true } } });
   const a = randomId();
   const actor = client.actor<Scripted>('TypeA', a);
-  await actor.run({ add: 1, calls: [{ type: 'TypeB', id: a, catchError: true, plan: { calls: [{ type: 'TypeA', id: a, plan: { add: 10, fail: 'INNER' } }] } }] });
+  await actor.run({
+    add: 1,
+    calls: [{ type: 'TypeB', id: a, catchError: true, plan: { calls: [{ type: 'TypeA', id: a, plan: { add: 10, fail: 'INNER' } }] } }],
+  });
   t.is(await actor.count(), 1);
 });
 
 conformance('idle deactivation never happens during a turn, and state survives reactivation', async (t, backend) => {
-  const { client, hosts } = await startCluster(t, backend, { actors: SCRIPTED, config: { actorIdleTimeout: '1ms', actorScanInterval: '1h' } });
+  const { client, hosts } = await startCluster(t, backend, {
+    actors: SCRIPTED,
+    config: { actorIdleTimeout: '1ms', actorScanInterval: '1h' },
+  });
   const host = hosts[0]!;
   const id = randomId();
   const actor = client.actor<Scripted>('TypeA', id);
@@ -74,8 +85,8 @@ conformance('a call retried with the same message id is applied once and answere
   const { client } = await startCluster(t, backend, { actors: SCRIPTED });
   const actor = randomId();
   const messageId = randomId();
-  const first = (await client.actor<Scripted>('TypeA', actor, { messageId }).run({ add: 1 })) ;
-  const again = (await client.actor<Scripted>('TypeA', actor, { messageId }).run({ add: 1 })) ;
+  const first = await client.actor<Scripted>('TypeA', actor, { messageId }).run({ add: 1 });
+  const again = await client.actor<Scripted>('TypeA', actor, { messageId }).run({ add: 1 });
   t.deepEqual(again, first);
   t.is(await client.actor<Scripted>('TypeA', actor).count(), 1);
 });

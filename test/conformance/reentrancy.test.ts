@@ -17,7 +17,7 @@ function depths(trace: Trace): number[] {
 conformance('A -> A re-enters its own lock', async (t, backend) => {
   const { client } = await startCluster(t, backend, { actors: SCRIPTED, config: reentrant });
   const id = randomId();
-  const trace = (await client.actor<{ run(p: Plan): Trace }>('TypeA', id).run(chain([{ type: 'TypeA', id }], 1))) ;
+  const trace = await client.actor<{ run(p: Plan): Trace }>('TypeA', id).run(chain([{ type: 'TypeA', id }], 1));
   t.deepEqual(depths(trace), [1, 2]);
   t.is((trace.children[0] as Trace).reentrancyId, trace.reentrancyId);
 });
@@ -79,7 +79,11 @@ conformance('a fan-out of 40 branches calling back into the coordinator complete
   const coordinator = { type: 'TypeA', id: randomId() };
   const plan: Plan = {
     parallel: true,
-    calls: Array.from({ length: 40 }, (_, i) => ({ type: 'TypeB', id: `${coordinator.id}-${i}`, plan: { calls: [{ type: 'TypeA', id: coordinator.id, plan: { add: 1 } }] } })),
+    calls: Array.from({ length: 40 }, (_, i) => ({
+      type: 'TypeB',
+      id: `${coordinator.id}-${i}`,
+      plan: { calls: [{ type: 'TypeA', id: coordinator.id, plan: { add: 1 } }] },
+    })),
   };
   const trace = await client.actor<{ run(p: Plan): Trace; count(): number }>('TypeA', coordinator.id).run(plan);
   const callbacks = trace.children.map((branch) => ((branch as Trace).children[0] as Trace).depth);
@@ -99,7 +103,9 @@ conformance('reentrancy disabled: a cycle fails at once naming it, a sibling bra
   });
   t.deepEqual((trace.children[0] as Trace).children[0], { error: 'ACTOR_CALL_CYCLE' });
   const direct = await t.throwsAsync(
-    client.actor<{ run(p: Plan): Trace }>('TypeA', a).run({ calls: [{ type: 'TypeB', id: b, plan: { calls: [{ type: 'TypeA', id: a, plan: {} }] } }] }),
+    client
+      .actor<{ run(p: Plan): Trace }>('TypeA', a)
+      .run({ calls: [{ type: 'TypeB', id: b, plan: { calls: [{ type: 'TypeA', id: a, plan: {} }] } }] }),
     { instanceOf: TurnqError },
   );
   t.is(direct.code, 'ACTOR_CALL_CYCLE');
@@ -110,7 +116,11 @@ conformance('reentrancy disabled: a cycle fails at once naming it, a sibling bra
   const fanout = client.actor<{ run(p: Plan): Trace }>('TypeA', `${a}-2`).run({
     parallel: true,
     calls: [
-      { type: 'TypeB', id: `${b}-1`, plan: { calls: [{ type: 'TypeC', id: c, plan: { signal: entered, waitFor: hold, label: 'first' } }] } },
+      {
+        type: 'TypeB',
+        id: `${b}-1`,
+        plan: { calls: [{ type: 'TypeC', id: c, plan: { signal: entered, waitFor: hold, label: 'first' } }] },
+      },
       { type: 'TypeB', id: `${b}-2`, plan: { waitFor: entered, calls: [{ type: 'TypeC', id: c, plan: { label: 'second' } }] } },
     ],
   });
@@ -126,7 +136,9 @@ conformance('a one-way send starts a chain of its own', async (t, backend) => {
   const a = randomId();
   const done = `sent-${a}`;
   // A sends to itself: not a cycle (the send does not wait), it runs after A's turn ends.
-  const trace = await client.actor<{ run(p: Plan): Trace }>('TypeA', a).run({ sends: [{ type: 'TypeA', id: a, plan: { signal: done, add: 1 } }] });
+  const trace = await client
+    .actor<{ run(p: Plan): Trace }>('TypeA', a)
+    .run({ sends: [{ type: 'TypeA', id: a, plan: { signal: done, add: 1 } }] });
   await latches.wait(done);
   t.is(trace.depth, 1);
   t.is(await client.actor<{ count(): number }>('TypeA', a).count(), 1);

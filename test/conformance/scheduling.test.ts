@@ -9,7 +9,11 @@ import { SCRIPTED, type Plan, type Trace } from '../helpers/scripted-actors.js';
 type Scripted = { run(p: Plan): Trace; labels(): string[]; count(): number };
 
 /** Resolves once `count` calls wait in the actor's mailbox (from the runtime's own events). */
-function waited(host: { events: { stream: import('rxjs').Observable<import('../../src/events/runtime-events.js').RuntimeEvent> } }, actor: string, count: number): Promise<void> {
+function waited(
+  host: { events: { stream: import('rxjs').Observable<import('../../src/events/runtime-events.js').RuntimeEvent> } },
+  actor: string,
+  count: number,
+): Promise<void> {
   return new Promise((resolve) => {
     let seen = 0;
     const subscription = host.events.stream.subscribe((event) => {
@@ -113,7 +117,10 @@ conformance('the hard mailbox limit rejects with ACTOR_OVERLOADED and the actor 
 conformance('a window full of calls waiting for a locked actor does not stop its chain or the shard', async (t, backend) => {
   // One shard and a window of 2: ten calls of other chains wait for A, yet the chain holding A calls
   // B (priority lane back into A) and another actor of A's shard, and completes.
-  const { client, hosts } = await startCluster(t, backend, { actors: SCRIPTED, config: { prefetch: 2, shards: 1, reentrancy: { enabled: true } } });
+  const { client, hosts } = await startCluster(t, backend, {
+    actors: SCRIPTED,
+    config: { prefetch: 2, shards: 1, reentrancy: { enabled: true } },
+  });
   const a = randomId();
   const key = `TypeA/${a}`;
   const hold = `hold-${a}`;

@@ -18,4 +18,3 @@ export interface Backend {
   unavailable(): Promise<string | undefined>;
   create(namespace: string): Promise<BackendFixture>;
 }
-

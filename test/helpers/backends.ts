@@ -44,7 +44,9 @@ export const memoryBackend: Backend = {
 export const BACKENDS: Backend[] = [memoryBackend, ...amqpBackends, ...redisBackends];
 
 export function selectedBackends(): Backend[] {
-  const wanted = process.env.TURNQ_TEST_BACKENDS?.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = process.env.TURNQ_TEST_BACKENDS?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return wanted === undefined || wanted.length === 0 ? BACKENDS : BACKENDS.filter((b) => wanted.includes(b.name));
 }
 

@@ -67,4 +67,3 @@ export async function startCluster(t: ExecutionContext, backend: Backend, option
   t.teardown(close);
   return { fixture, config, client, hosts, addWorker, newClient, close };
 }
-

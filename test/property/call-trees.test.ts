@@ -123,7 +123,10 @@ conformance('random call trees: no overlap between chains, every call ends as th
       );
       await Promise.all(sends.map((signal) => latches.wait(signal)));
       t.deepEqual(overlaps.slice(before), []);
-      t.deepEqual(results, built.map((chain) => chain.expected[0]));
+      t.deepEqual(
+        results,
+        built.map((chain) => chain.expected[0]),
+      );
     }),
     { numRuns: runs },
   );

@@ -29,7 +29,9 @@ export class Coordinator extends Actor<{ jobs: number; reports: number; totals: 
     this.state.jobs++;
     this.state.totals[job.id] = 0;
     const before = this.state.reports;
-    const results = await Promise.all(job.tasks.map((task, i) => this.actor<TaskWorker>('TaskWorker', `w${i % 3}`).process(this.id, job.id, task)));
+    const results = await Promise.all(
+      job.tasks.map((task, i) => this.actor<TaskWorker>('TaskWorker', `w${i % 3}`).process(this.id, job.id, task)),
+    );
     return { job: job.id, results, total: this.state.totals[job.id] ?? 0, reports: this.state.reports - before };
   }
 

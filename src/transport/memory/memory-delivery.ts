@@ -53,7 +53,12 @@ export class MemoryDelivery implements Delivery {
 
   deadLetter(error: TurnqError): void {
     if (!this.#settle()) return;
-    this.#broker.deadLetters.push({ queue: this.#queue.name, message: this.#entry.message ?? this.invocation, code: error.code, reason: error.message });
+    this.#broker.deadLetters.push({
+      queue: this.#queue.name,
+      message: this.#entry.message ?? this.invocation,
+      code: error.code,
+      reason: error.message,
+    });
     this.#onDeadLetter?.(error.code, error.message);
   }
 

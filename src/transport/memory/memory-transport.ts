@@ -21,7 +21,14 @@ function jsonCopy(value: unknown, maxBytes: number | undefined): unknown {
   if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') {
     return typeof value === 'number' && !Number.isFinite(value) ? null : (value ?? null);
   }
-  if (Array.isArray(value) && value.length <= 8 && value.every((v) => (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || v === null || (typeof v === 'string' && v.length < 256))) {
+  if (
+    Array.isArray(value) &&
+    value.length <= 8 &&
+    value.every(
+      (v) =>
+        (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || v === null || (typeof v === 'string' && v.length < 256),
+    )
+  ) {
     return value.slice();
   }
   const text = JSON.stringify(value);
@@ -58,14 +65,15 @@ export class MemoryTransport implements Transport {
   publish(invocation: Invocation, route: PublishRoute): Promise<void> {
     this.#checkOpen();
     const name =
-      route.lane === 'shard'
-        ? names.shard(this.namespace, invocation.actorType, route.shard)
-        : names.lane(this.namespace, route.worker);
+      route.lane === 'shard' ? names.shard(this.namespace, invocation.actorType, route.shard) : names.lane(this.namespace, route.worker);
     const queue = this.broker.queues.get(name);
     if (queue === undefined) {
       return Promise.reject(
         route.lane === 'shard'
-          ? new TurnqError('ACTOR_TYPE_UNKNOWN', { message: `no worker hosts actor type ${invocation.actorType}`, actor: `${invocation.actorType}/${invocation.actorId}` })
+          ? new TurnqError('ACTOR_TYPE_UNKNOWN', {
+              message: `no worker hosts actor type ${invocation.actorType}`,
+              actor: `${invocation.actorType}/${invocation.actorId}`,
+            })
           : new TurnqError('PUBLISH_UNROUTABLE', { message: `priority lane of worker ${route.worker} is gone` }),
       );
     }
@@ -73,7 +81,11 @@ export class MemoryTransport implements Transport {
     try {
       args = jsonCopy(invocation.args, this.#maxBytes) as unknown[];
     } catch (error) {
-      return Promise.reject(error instanceof TurnqError ? error : new TurnqError('MESSAGE_UNDECODABLE', { message: `arguments are not JSON-serializable: ${String(error)}` }));
+      return Promise.reject(
+        error instanceof TurnqError
+          ? error
+          : new TurnqError('MESSAGE_UNDECODABLE', { message: `arguments are not JSON-serializable: ${String(error)}` }),
+      );
     }
     this.broker.enqueue(queue, undefined, { ...invocation, args });
     return Promise.resolve();
@@ -108,7 +120,10 @@ export class MemoryTransport implements Transport {
       try {
         copy = reply.status === 'ok' ? { ...reply, result: jsonCopy(reply.result, this.#maxBytes) } : reply;
       } catch (error) {
-        const coded = error instanceof TurnqError ? error : new TurnqError('MESSAGE_UNDECODABLE', { message: `result is not JSON-serializable: ${String(error)}` });
+        const coded =
+          error instanceof TurnqError
+            ? error
+            : new TurnqError('MESSAGE_UNDECODABLE', { message: `result is not JSON-serializable: ${String(error)}` });
         copy = { correlationId: reply.correlationId, status: 'error', error: coded.toWire() };
       }
       queueMicrotask(() => {
@@ -190,7 +205,9 @@ export class MemoryTransport implements Transport {
         return;
       }
     }
-    spec.onDelivery(new MemoryDelivery(invocation, lane, queue, consumer, entry, this.broker, spec.onDeadLetter));
+    spec.onDelivery(
+      new MemoryDelivery(invocation, lane, queue, consumer, entry, this.broker, (code, reason) => spec.onDeadLetter?.(code, reason)),
+    );
   }
 
   close(): Promise<void> {
