@@ -50,6 +50,8 @@ export class Activation implements ActorLink {
   #running = 0;
   /** The running turn of a non-reentrant type (used to recognise cycles). */
   #currentTurn: string | null = null;
+  /** Context of the turn that took the lock (see turn-context.ts). */
+  #lockContext: TurnContext | undefined;
   #saving = false;
   #queue: Mailbox<Work> | null = null;
   #softWarned = false;
@@ -209,7 +211,9 @@ export class Activation implements ActorLink {
       depth: inv.depth,
       deadline: inv.deadline,
       logger: undefined,
+      running: true,
     };
+    if (!reentrant) this.#lockContext = context;
     const events = this.#host.events;
     if (events.observed) events.emit({ type: 'turn-started', turn, reentrant, ...this.#turnFields(work) });
     const snapshot = !reentrant && this.#synced ? this.#committed : (JSON.stringify(this.instance.state) ?? 'null');
@@ -217,12 +221,14 @@ export class Activation implements ActorLink {
     const started = performance.now();
     let reply: Reply;
     try {
-      const result: unknown = await turnStorage.run(context, () => this.#invoke(work));
+      const result: unknown = reentrant ? await turnStorage.run(context, () => this.#invoke(work)) : await this.#invoke(work);
       reply = { correlationId: inv.messageId, status: 'ok', result };
     } catch (error) {
       this.instance.state = JSON.parse(snapshot);
       reply = { correlationId: inv.messageId, status: 'error', error: toWireError(error, this.key) };
     }
+    context.running = false;
+    if (this.#lockContext === context) this.#lockContext = undefined;
     const durationMs = performance.now() - started;
     if (durationMs > this.#settings.longTurnWarning) {
       this.#host.logger.warn(
@@ -460,7 +466,8 @@ export class Activation implements ActorLink {
 
   #ownContext(): TurnContext | undefined {
     const context = turnStorage.getStore();
-    return context?.frame.actor === this.key ? context : undefined;
+    if (context !== undefined && context.running && context.frame.actor === this.key) return context;
+    return this.#lockContext;
   }
 
   proxy(type: string, id: string, options: CallOptions | undefined, oneWay: boolean): unknown {

@@ -143,3 +143,24 @@ conformance('a one-way send starts a chain of its own', async (t, backend) => {
   t.is(trace.depth, 1);
   t.is(await client.actor<{ count(): number }>('TypeA', a).count(), 1);
 });
+
+conformance('two reentrant turns of one actor interleaving at awaits each carry their own chain context', async (t, backend) => {
+  const { client } = await startCluster(t, backend, { actors: SCRIPTED, config: reentrant });
+  const a = randomId();
+  const branches = [1, 2, 3, 4];
+  const trace = await client.actor<{ run(p: Plan): Trace }>('TypeA', a).run({
+    parallel: true,
+    calls: branches.map((i) => ({
+      type: 'TypeB',
+      id: `${a}-${i}`,
+      plan: { calls: [{ type: 'TypeA', id: a, plan: { yield: true, calls: [{ type: 'TypeC', id: `${a}-${i}`, plan: {} }] } }] },
+    })),
+  });
+  for (const [index, i] of branches.entries()) {
+    const reentered = (trace.children[index] as Trace).children[0] as Trace;
+    const leaf = reentered.children[0] as Trace;
+    t.is(reentered.depth, 2);
+    t.deepEqual(leaf.callers, [`TypeA/${a}.run`, `TypeB/${a}-${i}.run`, `TypeA/${a}.run`]);
+    t.is(leaf.reentrancyId, trace.reentrancyId);
+  }
+});

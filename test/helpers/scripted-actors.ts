@@ -29,12 +29,16 @@ export interface Plan {
   fail?: string;
   /** Label recorded in the journal. */
   label?: string;
+  /** Yield to the event loop before making calls (lets turns of one chain interleave). */
+  yield?: boolean;
 }
 
 export interface Trace {
   actor: string;
   depth: number;
   reentrancyId: string;
+  /** The callers on this turn's stack, `actor.method`, root first. */
+  callers: string[];
   children: (Trace | { error: string })[];
 }
 
@@ -79,6 +83,11 @@ class ScriptedActor extends Actor<{ count: number; labels: string[] }> {
         await latches.wait(plan.waitFor);
         enter(this.key, turn.reentrancyId);
       }
+      if (plan.yield === true) {
+        exit(this.key);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        enter(this.key, turn.reentrancyId);
+      }
       const children: Trace['children'] = [];
       const one = async (call: PlanCall): Promise<Trace | { error: string }> => {
         const proxy = this.actor<ScriptedActor>(call.type, call.id, call.timeout === undefined ? undefined : { timeout: call.timeout });
@@ -96,7 +105,8 @@ class ScriptedActor extends Actor<{ count: number; labels: string[] }> {
       else for (const call of plan.calls ?? []) children.push(await one(call));
       for (const send of plan.sends ?? []) await this.send<ScriptedActor>(send.type, send.id).run(send.plan);
       if (plan.fail !== undefined) throw Object.assign(new Error(`planned failure ${plan.fail}`), { code: plan.fail });
-      return { actor: this.key, depth: turn.depth, reentrancyId: turn.reentrancyId, children };
+      const callers = turn.stack.map((frame) => `${frame.actor}.${frame.method}`);
+      return { actor: this.key, depth: turn.depth, reentrancyId: turn.reentrancyId, callers, children };
     } finally {
       exit(this.key);
       journal.push(`exit ${this.key} ${plan.label ?? ''}`.trim());
