@@ -23,7 +23,8 @@ import { toWireError, TurnqError, type TurnqErrorOptions } from '../errors/turnq
 import type { ErrorCode } from '../errors/error-codes.js';
 import { randomId } from '../protocol/ids.js';
 import type { Invocation, Reply } from '../protocol/invocation.js';
-import { HANDLED_RECORD_LIMIT, type Fence, type HandledMessage } from '../state/state-store.js';
+import type { Fence } from '../state/state-store.js';
+import { HandledRecord, NO_REPLY } from './handled-record.js';
 import type { Delivery } from '../transport/transport.js';
 import type { HostContext } from './host-context.js';
 import { Mailbox } from './mailbox.js';
@@ -59,8 +60,7 @@ export class Activation implements ActorLink {
   #committed = '';
   /** True while the state is known to equal `#committed` (so a turn's snapshot costs nothing). */
   #synced = false;
-  #handled: Map<string, Reply | null> | null = null;
-  #unsaved: HandledMessage[] | null = null;
+  #handled: HandledRecord | null = null;
   #deferredAcks: Delivery[] | null = null;
   #fence: Fence | undefined;
   #timers: Map<string, NodeJS.Timeout> | null = null;
@@ -90,7 +90,7 @@ export class Activation implements ActorLink {
       const state: unknown = loaded.json === undefined ? this.instance.initialStateForRuntime() : JSON.parse(loaded.json);
       this.instance.state = state;
       this.#committed = JSON.stringify(state) ?? 'null';
-      if (loaded.handled.length > 0) this.#handled = new Map(loaded.handled.map((h) => [h.messageId, h.reply]));
+      if (loaded.handled.length > 0) this.#handled = HandledRecord.from(loaded.handled);
       await this.instance.onActivate();
     } catch (error) {
       this.status = 'failed';
@@ -110,7 +110,7 @@ export class Activation implements ActorLink {
   /** Entry point of every message and timer callback for this actor. */
   deliver(work: Work): void {
     const inv = work.inv;
-    if (this.#handled?.has(inv.messageId) === true) {
+    if (this.#handled !== null && this.#handled.indexOf(inv.messageId) >= 0) {
       this.#replayHandled(work);
       return;
     }
@@ -282,13 +282,7 @@ export class Activation implements ActorLink {
   }
 
   #remember(inv: Invocation, reply: Reply): void {
-    const recorded = inv.replyTo === undefined ? null : reply;
-    const handled = (this.#handled ??= new Map());
-    handled.set(inv.messageId, recorded);
-    if (handled.size > HANDLED_RECORD_LIMIT) handled.delete(handled.keys().next().value as string);
-    const unsaved = (this.#unsaved ??= []);
-    unsaved.push({ messageId: inv.messageId, reply: recorded });
-    if (unsaved.length > HANDLED_RECORD_LIMIT) unsaved.shift();
+    (this.#handled ??= new HandledRecord()).add(inv.messageId, inv.replyTo === undefined ? NO_REPLY : reply.result);
   }
 
   /** Saves the state if it changed since the last save; returns the failure instead of throwing. */
@@ -299,11 +293,10 @@ export class Activation implements ActorLink {
       return undefined;
     }
     try {
-      const handled = this.#unsaved ?? [];
+      const handled = this.#handled?.takeUnsaved() ?? [];
       await this.#host.store.save(this.key, this.#fence === undefined ? { json, handled } : { json, handled, fence: this.#fence });
       this.#committed = json;
       this.#synced = true;
-      this.#unsaved = null;
       return undefined;
     } catch (error) {
       this.#host.logger.error({ err: error, actor: this.key }, 'saving actor state failed');
@@ -321,7 +314,7 @@ export class Activation implements ActorLink {
       queue.shift();
       next.delivery?.unpark();
       const id = next.inv.messageId;
-      if (this.#handled?.has(id) === true) this.#replayHandled(next);
+      if (this.#handled !== null && this.#handled.indexOf(id) >= 0) this.#replayHandled(next);
       else if (this.#host.isCancelled(id)) this.#reject(next, 'CALL_CANCELLED');
       else if (Date.now() > next.inv.deadline) this.#reject(next, 'DEADLINE_EXCEEDED');
       else this.#acquire(next);
@@ -345,8 +338,9 @@ export class Activation implements ActorLink {
   }
 
   #replayHandled(work: Work): void {
-    const recorded = this.#handled?.get(work.inv.messageId);
-    if (recorded !== undefined && recorded !== null) this.#sendReply(work, { ...recorded, correlationId: work.inv.messageId });
+    const index = this.#handled?.indexOf(work.inv.messageId) ?? -1;
+    const result = this.#handled?.resultAt(index);
+    if (result !== NO_REPLY) this.#sendReply(work, { correlationId: work.inv.messageId, status: 'ok', result });
     work.delivery?.ack();
   }
 

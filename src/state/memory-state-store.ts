@@ -1,33 +1,49 @@
 import { HANDLED_RECORD_LIMIT, type HandledMessage, type LoadedState, type StateStore, type StateWrite } from './state-store.js';
 
-interface Record {
+/**
+ * The record of one actor. Handled messages are kept as two flat arrays (ids, replies) trimmed in
+ * batches, rather than an object per message: fewer long-lived objects for the garbage collector.
+ */
+interface StoredRecord {
   json: string;
-  handled: HandledMessage[];
+  ids: string[];
+  replies: HandledMessage['reply'][];
 }
 
 /** Keeps state in this process: the embedded default, and what tests use. */
 export class MemoryStateStore implements StateStore {
   readonly kind = 'memory';
-  readonly #records = new Map<string, Record>();
+  readonly #records = new Map<string, StoredRecord>();
 
   load(actorKey: string): Promise<LoadedState> {
     const record = this.#records.get(actorKey);
-    return Promise.resolve(record === undefined ? { json: undefined, handled: [] } : { json: record.json, handled: [...record.handled] });
+    if (record === undefined) return Promise.resolve({ json: undefined, handled: [] });
+    const from = Math.max(0, record.ids.length - HANDLED_RECORD_LIMIT);
+    const handled: HandledMessage[] = [];
+    for (let i = from; i < record.ids.length; i++) handled.push({ messageId: record.ids[i] as string, reply: record.replies[i] ?? null });
+    return Promise.resolve({ json: record.json, handled });
   }
 
   save(actorKey: string, write: StateWrite): Promise<void> {
-    const record = this.#records.get(actorKey);
+    let record = this.#records.get(actorKey);
     if (record === undefined) {
-      this.#records.set(actorKey, { json: write.json, handled: write.handled.slice(-HANDLED_RECORD_LIMIT) });
-      return Promise.resolve();
+      record = { json: write.json, ids: [], replies: [] };
+      this.#records.set(actorKey, record);
     }
     record.json = write.json;
-    record.handled.push(...write.handled);
-    if (record.handled.length > HANDLED_RECORD_LIMIT) record.handled.splice(0, record.handled.length - HANDLED_RECORD_LIMIT);
+    for (const handled of write.handled) {
+      record.ids.push(handled.messageId);
+      record.replies.push(handled.reply);
+    }
+    // Trimmed in batches: one copy per HANDLED_RECORD_LIMIT writes instead of a shift per write.
+    if (record.ids.length >= 2 * HANDLED_RECORD_LIMIT) {
+      record.ids = record.ids.slice(-HANDLED_RECORD_LIMIT);
+      record.replies = record.replies.slice(-HANDLED_RECORD_LIMIT);
+    }
     return Promise.resolve();
   }
 
-  /** The stored JSON of an actor (tests and tools). */
+  /** The stored state of an actor, parsed (tests and tools). */
   peek(actorKey: string): unknown {
     const record = this.#records.get(actorKey);
     return record === undefined ? undefined : JSON.parse(record.json);

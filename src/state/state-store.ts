@@ -7,7 +7,7 @@
 import type { Reply } from '../protocol/invocation.js';
 
 /** How many handled message ids each actor remembers (the most recent ones). */
-export const HANDLED_RECORD_LIMIT = 256;
+export const HANDLED_RECORD_LIMIT = 100;
 
 export interface HandledMessage {
   readonly messageId: string;

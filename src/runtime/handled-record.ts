@@ -1,0 +1,102 @@
+/**
+ * The messages an activation has handled recently, with their results, so that a message delivered
+ * again (a caller's retry with the same message id, or a broker's redelivery) is answered with the
+ * recorded result instead of being applied twice.
+ *
+ * A ring of `capacity` entries scanned linearly. Ids are kept as 52-bit numbers in a Float64Array, not
+ * as strings: records kept alive long enough to reach the old generation made the garbage collector
+ * the largest cost of a call. Two different ids share a key with a probability of about 2^-52 per
+ * pair. Ids handled since the last save are also kept as strings until the save (the store records
+ * them, HANDLED_RECORD_LIMIT per actor, and a new activation loads them).
+ */
+import { HANDLED_RECORD_LIMIT, type HandledMessage } from '../state/state-store.js';
+
+/** A handled one-way send: there is no reply to send again. */
+export const NO_REPLY: unique symbol = Symbol('no-reply');
+
+export const HANDLED_IN_MEMORY = 32;
+
+/** 52 bits of a message id: the first 13 hex digits of turnq's own ids, a double FNV-1a otherwise. */
+export function idKey(id: string): number {
+  let high = 0;
+  let ok = id.length >= 13;
+  for (let i = 0; ok && i < 13; i++) {
+    const c = id.charCodeAt(i);
+    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (digit < 0) ok = false;
+    else high = high * 16 + digit;
+  }
+  if (ok) return high;
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < id.length; i++) {
+    a = Math.imul(a ^ id.charCodeAt(i), 0x01000193);
+    b = Math.imul(b ^ id.charCodeAt(i), 0x5bd1e995);
+  }
+  return (a >>> 0) * 0x100000 + ((b >>> 0) & 0xfffff);
+}
+
+export class HandledRecord {
+  readonly #keys: Float64Array;
+  readonly #results: unknown[] = [];
+  #size = 0;
+  #next = 0;
+  #unsavedIds: string[] = [];
+  #unsavedResults: unknown[] = [];
+
+  constructor(readonly capacity = HANDLED_IN_MEMORY) {
+    this.#keys = new Float64Array(capacity);
+  }
+
+  static from(handled: readonly HandledMessage[], capacity = HANDLED_IN_MEMORY): HandledRecord {
+    const record = new HandledRecord(capacity);
+    for (const h of handled.slice(-capacity)) record.#put(idKey(h.messageId), h.reply === null ? NO_REPLY : h.reply.result);
+    return record;
+  }
+
+  /** Index of `messageId`, or -1. */
+  indexOf(messageId: string): number {
+    const key = idKey(messageId);
+    const keys = this.#keys;
+    for (let i = 0; i < this.#size; i++) if (keys[i] === key) return i;
+    return -1;
+  }
+
+  resultAt(index: number): unknown {
+    return this.#results[index];
+  }
+
+  #put(key: number, result: unknown): void {
+    this.#keys[this.#next] = key;
+    this.#results[this.#next] = result;
+    this.#next = (this.#next + 1) % this.capacity;
+    if (this.#size < this.capacity) this.#size++;
+  }
+
+  add(messageId: string, result: unknown): void {
+    this.#put(idKey(messageId), result);
+    this.#unsavedIds.push(messageId);
+    this.#unsavedResults.push(result);
+    if (this.#unsavedIds.length > 2 * HANDLED_RECORD_LIMIT) {
+      this.#unsavedIds = this.#unsavedIds.slice(-HANDLED_RECORD_LIMIT);
+      this.#unsavedResults = this.#unsavedResults.slice(-HANDLED_RECORD_LIMIT);
+    }
+  }
+
+  /** The messages handled since the last call, oldest first, as the store records them. */
+  takeUnsaved(): HandledMessage[] {
+    const ids = this.#unsavedIds;
+    const results = this.#unsavedResults;
+    if (ids.length === 0) return [];
+    this.#unsavedIds = [];
+    this.#unsavedResults = [];
+    const from = Math.max(0, ids.length - HANDLED_RECORD_LIMIT);
+    const out: HandledMessage[] = [];
+    for (let i = from; i < ids.length; i++) {
+      const messageId = ids[i] as string;
+      const result = results[i];
+      out.push({ messageId, reply: result === NO_REPLY ? null : { correlationId: messageId, status: 'ok', result } });
+    }
+    return out;
+  }
+}

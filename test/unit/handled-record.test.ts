@@ -1,0 +1,33 @@
+import test from 'ava';
+import { randomId } from '../../src/protocol/ids.js';
+import { HandledRecord, idKey, NO_REPLY } from '../../src/runtime/handled-record.js';
+
+test('remembers the last `capacity` ids with their results and forgets older ones', (t) => {
+  const record = new HandledRecord(4);
+  const ids = Array.from({ length: 6 }, () => randomId());
+  ids.forEach((id, i) => record.add(id, i));
+  t.is(record.indexOf(ids[0]!), -1);
+  t.is(record.indexOf(ids[1]!), -1);
+  for (let i = 2; i < 6; i++) t.is(record.resultAt(record.indexOf(ids[i]!)), i);
+});
+
+test('hands the ids handled since the last save to the store once, oldest first', (t) => {
+  const record = new HandledRecord(4);
+  record.add('a-custom-id', 1);
+  record.add('b-custom-id', NO_REPLY);
+  t.deepEqual(record.takeUnsaved(), [
+    { messageId: 'a-custom-id', reply: { correlationId: 'a-custom-id', status: 'ok', result: 1 } },
+    { messageId: 'b-custom-id', reply: null },
+  ]);
+  t.deepEqual(record.takeUnsaved(), []);
+  const loaded = HandledRecord.from([{ messageId: 'a-custom-id', reply: { correlationId: 'a-custom-id', status: 'ok', result: 7 } }]);
+  t.is(loaded.resultAt(loaded.indexOf('a-custom-id')), 7);
+  t.deepEqual(loaded.takeUnsaved(), []);
+});
+
+test('keys of distinct ids differ (hex ids and free-form ids)', (t) => {
+  const keys = new Set<number>();
+  for (let i = 0; i < 50_000; i++) keys.add(idKey(randomId()));
+  for (let i = 0; i < 50_000; i++) keys.add(idKey(`order-${i}`));
+  t.is(keys.size, 100_000);
+});
