@@ -1,6 +1,172 @@
-import type { BenchReport } from './report.js';
+/**
+ * BullMQ figures, measured in one run next to raw baselines on the same Redis (REDIS_URL, default
+ * redis://127.0.0.1:6379), everything in this process:
+ *
+ * - baselines: plain BullMQ add-and-process (one-way, 16 adds in flight, a Worker with concurrency
+ *   16), plain BullMQ RPC (`add` + `waitUntilFinished` through QueueEvents), and a raw Redis RPC
+ *   (LPUSH + BRPOP echo) that shows what the reply-list design can reach;
+ * - turnq over BullMQ (state in Redis): RPC p50/p99 with one call in flight, throughput with 16 and
+ *   128 in flight over 1,000 Counter actors, and `A -> B -> A` chain latency; as ratios to the
+ *   baselines.
+ */
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Actor } from '../src/actor/actor.js';
+import { ActorRegistry } from '../src/actor/actor-registry.js';
+import { Client } from '../src/client/client.js';
+import { resolveConfig, settingsFor } from '../src/config/load-config.js';
+import { randomId } from '../src/protocol/ids.js';
+import { ActorHost } from '../src/runtime/actor-host.js';
+import { createRedisStateStore } from '../src/state/redis-state-store.js';
+import { createBullmqTransport } from '../src/transport/bullmq/bullmq-transport.js';
+import { Counter } from '../workers/actors/counter.js';
+import { measure, type BenchReport } from './report.js';
 
-/** BullMQ figures (filled in by the BullMQ transport). */
-export function runBullmqBench(_report: BenchReport): Promise<void> {
-  return Promise.resolve();
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+class BenchA extends Actor<{ n: number }> {
+  static readonly type = 'BenchA';
+  protected override initialState(): { n: number } {
+    return { n: 0 };
+  }
+  async run(peer: string): Promise<number> {
+    return this.actor<BenchB>('BenchB', peer).back(this.id);
+  }
+  touch(): number {
+    return ++this.state.n;
+  }
+}
+
+class BenchB extends Actor<Record<string, never>> {
+  static readonly type = 'BenchB';
+  protected override initialState(): Record<string, never> {
+    return {};
+  }
+  async back(from: string): Promise<number> {
+    return this.actor<BenchA>('BenchA', from).touch();
+  }
+}
+
+async function deleteKeys(redis: Redis, patterns: string[]): Promise<void> {
+  for (const pattern of patterns) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  }
+}
+
+const ms = (n: number): string => n.toFixed(3);
+
+export async function runBullmqBench(report: BenchReport): Promise<void> {
+  const ns = `bench-${randomId().slice(0, 8)}`;
+  const admin = new Redis(REDIS_URL);
+  const connection = { url: REDIS_URL };
+  try {
+    // ---- baseline: plain BullMQ add-and-process (one-way) ----
+    const oneWayQueue = new Queue(`${ns}.raw.oneway`, { connection });
+    let processed = 0;
+    let allProcessed: (() => void) | undefined;
+    const oneWayTotal = 10_000;
+    const oneWayWorker = new Worker(
+      `${ns}.raw.oneway`,
+      () => {
+        if (++processed === oneWayTotal) allProcessed?.();
+        return Promise.resolve(null);
+      },
+      { connection, concurrency: 16 },
+    );
+    await oneWayWorker.waitUntilReady();
+    const processedAll = new Promise<void>((resolve) => {
+      allProcessed = resolve;
+    });
+    const t0 = performance.now();
+    await measure(oneWayTotal, 16, () => oneWayQueue.add('x', { i: 1 }, { removeOnComplete: true }));
+    await processedAll;
+    const oneWayRate = (oneWayTotal / (performance.now() - t0)) * 1000;
+    report.add({ suite: 'bullmq', name: 'baseline: plain BullMQ add-and-process, 16 adds in flight', rate: oneWayRate, note: 'Worker concurrency 16' });
+    await oneWayWorker.close();
+    await oneWayQueue.close();
+
+    // ---- baseline: plain BullMQ RPC, add + waitUntilFinished (QueueEvents) ----
+    const rpcQueue = new Queue(`${ns}.raw.rpc`, { connection });
+    const events = new QueueEvents(`${ns}.raw.rpc`, { connection });
+    events.setMaxListeners(1000);
+    await events.waitUntilReady();
+    const rpcWorker = new Worker(`${ns}.raw.rpc`, (job) => Promise.resolve((job.data as { n: number }).n + 1), { connection, concurrency: 16 });
+    await rpcWorker.waitUntilReady();
+    const rpcCall = async (): Promise<unknown> => {
+      const job = await rpcQueue.add('x', { n: 1 }, { removeOnComplete: 1000 });
+      return job.waitUntilFinished(events, 10_000);
+    };
+    await measure(300, 4, rpcCall);
+    const rpc1 = await measure(2000, 1, rpcCall);
+    report.add({ suite: 'bullmq', name: 'baseline: BullMQ add + waitUntilFinished RPC, 1 in flight', ...rpc1 });
+    const rpc16 = await measure(5000, 16, rpcCall);
+    report.add({ suite: 'bullmq', name: 'baseline: BullMQ add + waitUntilFinished RPC, 16 in flight', ...rpc16 });
+    await rpcWorker.close();
+    await events.close();
+    await rpcQueue.close();
+
+    // ---- baseline: raw Redis RPC, LPUSH + BRPOP echo (what the reply lists build on) ----
+    const echoServer = new Redis(REDIS_URL);
+    const echoClient = new Redis(REDIS_URL);
+    const caller = new Redis(REDIS_URL);
+    let echoing = true;
+    const echoLoop = (async () => {
+      while (echoing) {
+        const popped = await echoServer.brpop(`${ns}.raw.req`, 1);
+        if (popped !== null) await echoServer.lpush(`${ns}.raw.rep`, popped[1]);
+      }
+    })();
+    const raw = await measure(3000, 1, async () => {
+      await caller.lpush(`${ns}.raw.req`, 'x');
+      return echoClient.brpop(`${ns}.raw.rep`, 5);
+    });
+    report.add({ suite: 'bullmq', name: 'baseline: Redis LPUSH + BRPOP RPC, 1 in flight', ...raw });
+    echoing = false;
+    await echoLoop;
+    echoServer.disconnect();
+    echoClient.disconnect();
+    caller.disconnect();
+
+    // ---- turnq over BullMQ, state in Redis ----
+    const config = resolveConfig([{ raw: { namespace: ns, shards: 4, prefetch: 64, reentrancy: { enabled: true } }, where: 'bench' }], process.cwd());
+    const workerTransport = await createBullmqTransport(REDIS_URL, { namespace: ns, maxMessageBytes: config.maxMessageBytes });
+    const store = await createRedisStateStore(REDIS_URL, ns);
+    const host = new ActorHost({ config, transport: workerTransport, registry: new ActorRegistry().register(Counter, BenchA, BenchB), store });
+    await host.start();
+    const clientTransport = await createBullmqTransport(REDIS_URL, { namespace: ns, maxMessageBytes: config.maxMessageBytes });
+    const client = new Client({ transport: clientTransport, shardsFor: (type) => settingsFor(config, type).shards, callTimeout: 30_000 });
+    await client.start();
+    try {
+      const add = (i: number): Promise<unknown> => client.call('Counter', `c${i % 1000}`, 'add', [1]);
+      await measure(2000, 16, add);
+      const one = await measure(2000, 1, () => client.call('Counter', 'solo', 'add', [1]));
+      report.add({
+        suite: 'bullmq',
+        name: 'turnq RPC (Counter.add, state saved), 1 in flight',
+        ...one,
+        note: `p50 ${ms(one.p50Ms / rpc1.p50Ms)}x of waitUntilFinished (target < 1)`,
+      });
+      const t16 = await measure(10_000, 16, add);
+      report.add({ suite: 'bullmq', name: 'turnq RPC, 16 in flight, 1,000 actors', ...t16, note: `${ms(t16.rate / rpc16.rate)}x waitUntilFinished with 16 (target >= 2)` });
+      const t128 = await measure(20_000, 128, add);
+      report.add({ suite: 'bullmq', name: 'turnq RPC, 128 in flight, 1,000 actors', ...t128, note: `${ms(t128.rate / rpc16.rate)}x waitUntilFinished with 16` });
+      await measure(200, 1, (i) => client.call('BenchA', `a${i % 10}`, 'run', [`b${i % 10}`]));
+      const chain = await measure(1500, 1, (i) => client.call('BenchA', `a${i % 10}`, 'run', [`b${i % 10}`]));
+      report.add({ suite: 'bullmq', name: 'turnq A -> B -> A chain, 1 in flight', ...chain, note: `p50 ${ms(chain.p50Ms / rpc1.p50Ms)}x of one waitUntilFinished RPC` });
+    } finally {
+      await client.close();
+      await host.stop();
+      await clientTransport.close();
+      await workerTransport.close();
+      await store.close();
+    }
+  } finally {
+    await deleteKeys(admin, [`${ns}:*`, `${ns}.*`, `bull:${ns}.*`]);
+    admin.disconnect();
+  }
 }

@@ -28,7 +28,7 @@ export function redisOptions(role: RedisRole) {
   return {
     lazyConnect: true,
     maxRetriesPerRequest: role === 'command' ? 3 : null,
-    enableAutoPipelining: false,
+    enableAutoPipelining: role === 'command',
     connectionName: `turnq-${role}`,
     retryStrategy: (attempt: number) => Math.min(50 * attempt, 1000),
   } as const;
@@ -48,7 +48,12 @@ export async function openRedis(url: string, role: RedisRole): Promise<Redis> {
   return redis;
 }
 
-export async function runScript(redis: Redis, script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+export async function runScript(
+  redis: Redis,
+  script: LuaScript,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
   try {
     return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
   } catch (error) {

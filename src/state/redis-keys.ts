@@ -2,7 +2,7 @@
  * Every Redis key turnq writes outside BullMQ's own `bull:<queue>:*` keys, all under the namespace
  * (docs/protocol-redis.md lists them with their types):
  *
- * - `<ns>:state:<Type>/<id>`    STRING  the actor's state as JSON
+ * - `<ns>:state:<Type>/<id>`    HASH    `json`: the actor's state as JSON; `write`: id of the last write
  * - `<ns>:handled:<Type>/<id>`  LIST    handled messages, oldest first, JSON `{"id":…,"reply":…|null}`,
  *                                       trimmed to HANDLED_RECORD_LIMIT entries
  * - `<ns>:fence:<scope>`        STRING  newest fencing epoch of a scope (a shard queue name): INCR by the

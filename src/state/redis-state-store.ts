@@ -3,7 +3,8 @@
  * they sent, written together by one Lua script (SAVE_SCRIPT), so a redelivered or retried message is
  * recognised after a crash and nothing is ever half written.
  *
- * Keys (src/state/redis-keys.ts): `<ns>:state:<actor>` (STRING, JSON), `<ns>:handled:<actor>` (LIST of
+ * Keys (src/state/redis-keys.ts): `<ns>:state:<actor>` (HASH: `json` the state, `write` the id of the
+ * last write), `<ns>:handled:<actor>` (LIST of
  * `{"id","reply"}` JSON, oldest first, trimmed to the newest HANDLED_RECORD_LIMIT = 256 entries) and
  * `<ns>:fence:<scope>` (newest epoch of a fencing scope).
  *
@@ -11,25 +12,29 @@
  * holds a newer epoch; otherwise the key is raised to the write's epoch. The BullMQ transport INCRs the
  * same key when a worker acquires a shard, so a stale owner is refused as soon as a new owner exists.
  *
- * Errors: Redis failures (connection lost, Redis restarting) become STATE_STORE_FAILED (retryable); the
- * connection reconnects by itself.
+ * Errors: a lost connection or a restarting Redis is retried for up to STORE_RETRY_MS (writes are
+ * idempotent by write id, so a retried save whose first answer was lost is not applied twice); after that
+ * the call fails with STATE_STORE_FAILED (retryable). The connection reconnects by itself.
  */
 import type { Redis } from 'ioredis';
 import { TurnqError } from '../errors/turnq-error.js';
+import { randomId } from '../protocol/ids.js';
 import type { Reply } from '../protocol/invocation.js';
 import { closeRedis, luaScript, openRedis, runScript } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
 import { HANDLED_RECORD_LIMIT, type HandledMessage, type LoadedState, type StateStore, type StateWrite } from './state-store.js';
 
 /**
- * KEYS[1] state key, KEYS[2] handled key, KEYS[3] fence key (ignored when ARGV[3] is '')
- * ARGV[1] state JSON, ARGV[2] handled record limit, ARGV[3] fencing epoch or '',
- * ARGV[4..] handled entries (JSON), oldest first
- * Returns {0, newest epoch} when written, {-1, newest epoch} when fenced (nothing written).
+ * KEYS[1] state key (HASH: `json`, `write`), KEYS[2] handled key, KEYS[3] fence key (ignored when ARGV[3] is '')
+ * ARGV[1] state JSON, ARGV[2] handled record limit, ARGV[3] fencing epoch or '', ARGV[4] write id,
+ * ARGV[5..] handled entries (JSON), oldest first
+ * Returns {0, newest epoch} when written, {1, newest epoch} when this write id was already applied (a retry
+ * after a lost answer: nothing done again), {-1, newest epoch} when fenced (nothing written).
  */
 export const SAVE_SCRIPT = luaScript(
   'turnq-save-state',
   `local newest = 0
+if redis.call('HGET', KEYS[1], 'write') == ARGV[4] then return {1, newest} end
 if ARGV[3] ~= '' then
   local epoch = tonumber(ARGV[3])
   newest = tonumber(redis.call('GET', KEYS[3]) or '0')
@@ -39,13 +44,38 @@ if ARGV[3] ~= '' then
     newest = epoch
   end
 end
-redis.call('SET', KEYS[1], ARGV[1])
-if #ARGV > 3 then
-  redis.call('RPUSH', KEYS[2], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], 'json', ARGV[1], 'write', ARGV[4])
+if #ARGV > 4 then
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, 5))
   redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
 end
 return {0, newest}`,
 );
+
+/** How long a load or save keeps retrying while Redis is unreachable before failing STATE_STORE_FAILED. */
+export const STORE_RETRY_MS = 10_000;
+
+/** Connection-level failures (worth retrying), as opposed to errors Redis answered with. */
+function transient(error: unknown): boolean {
+  return error instanceof Error && error.name !== 'ReplyError';
+}
+
+/**
+ * Runs an idempotent Redis operation, retrying transient failures for up to STORE_RETRY_MS: a save
+ * whose answer was lost with the connection is sent again and recognised by its write id, so a turn's
+ * outcome is known for sure once Redis is back.
+ */
+async function retrying<T>(operation: () => Promise<T>): Promise<T> {
+  const giveUp = Date.now() + STORE_RETRY_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!transient(error) || Date.now() >= giveUp) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 500)));
+    }
+  }
+}
 
 interface StoredHandled {
   id: string;
@@ -54,7 +84,11 @@ interface StoredHandled {
 
 function storeFailed(actorKey: string, error: unknown): TurnqError {
   if (error instanceof TurnqError) return error;
-  return new TurnqError('STATE_STORE_FAILED', { actor: actorKey, message: `state store: ${error instanceof Error ? error.message : String(error)}`, cause: error });
+  return new TurnqError('STATE_STORE_FAILED', {
+    actor: actorKey,
+    message: `state store: ${error instanceof Error ? error.message : String(error)}`,
+    cause: error,
+  });
 }
 
 export class RedisStateStore implements StateStore {
@@ -70,11 +104,13 @@ export class RedisStateStore implements StateStore {
 
   async load(actorKey: string): Promise<LoadedState> {
     try {
-      const results = await this.#redis
-        .multi()
-        .get(redisKeys.state(this.namespace, actorKey))
-        .lrange(redisKeys.handled(this.namespace, actorKey), 0, -1)
-        .exec();
+      const results = await retrying(() =>
+        this.#redis
+          .multi()
+          .hget(redisKeys.state(this.namespace, actorKey), 'json')
+          .lrange(redisKeys.handled(this.namespace, actorKey), 0, -1)
+          .exec(),
+      );
       if (results === null) throw new Error('transaction aborted');
       const [stateResult, handledResult] = results;
       if (stateResult?.[0] != null) throw stateResult[0];
@@ -94,14 +130,19 @@ export class RedisStateStore implements StateStore {
   async save(actorKey: string, write: StateWrite): Promise<void> {
     const ns = this.namespace;
     const fence = write.fence;
-    const entries = write.handled.slice(-HANDLED_RECORD_LIMIT).map((h) => JSON.stringify({ id: h.messageId, reply: h.reply } satisfies StoredHandled));
+    const entries = write.handled
+      .slice(-HANDLED_RECORD_LIMIT)
+      .map((h) => JSON.stringify({ id: h.messageId, reply: h.reply } satisfies StoredHandled));
     let result: unknown;
     try {
-      result = await runScript(
-        this.#redis,
-        SAVE_SCRIPT,
-        [redisKeys.state(ns, actorKey), redisKeys.handled(ns, actorKey), redisKeys.fence(ns, fence?.scope ?? '-')],
-        [write.json, HANDLED_RECORD_LIMIT, fence === undefined ? '' : fence.epoch, ...entries],
+      const writeId = randomId();
+      result = await retrying(() =>
+        runScript(
+          this.#redis,
+          SAVE_SCRIPT,
+          [redisKeys.state(ns, actorKey), redisKeys.handled(ns, actorKey), redisKeys.fence(ns, fence?.scope ?? '-')],
+          [write.json, HANDLED_RECORD_LIMIT, fence === undefined ? '' : fence.epoch, writeId, ...entries],
+        ),
       );
     } catch (error) {
       throw storeFailed(actorKey, error);
@@ -118,7 +159,7 @@ export class RedisStateStore implements StateStore {
 
   /** The stored state of an actor, parsed (tests and tools). */
   async peek(actorKey: string): Promise<unknown> {
-    const json = await this.#redis.get(redisKeys.state(this.namespace, actorKey));
+    const json = await this.#redis.hget(redisKeys.state(this.namespace, actorKey), 'json');
     return json === null ? undefined : JSON.parse(json);
   }
 

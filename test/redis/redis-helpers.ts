@@ -1,12 +1,10 @@
 /**
  * Shared by the Redis tests and the `bullmq` / `amqp+redis` conformance backends: the Redis URL
- * (`TURNQ_TEST_REDIS`, default redis://127.0.0.1:6379), a reachability probe, a test wrapper that skips
- * when Redis is unreachable locally and fails when `CI` is set, and the cleanup of one namespace's keys.
+ * (`TURNQ_TEST_REDIS`, default redis://127.0.0.1:6379), a reachability probe and the cleanup of one
+ * namespace's keys.
  */
-import test, { type ExecutionContext } from 'ava';
 import { Redis } from 'ioredis';
 import { BULL_PREFIX } from '../../src/state/redis-keys.js';
-import { uniqueNamespace } from '../helpers/backends.js';
 
 export const REDIS_URL = process.env.TURNQ_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
@@ -42,21 +40,3 @@ export async function deleteNamespace(ns: string, url = REDIS_URL): Promise<void
   }
 }
 
-const unavailable = await redisUnavailable();
-
-/** A test that needs Redis: gets a unique namespace whose keys are deleted afterwards. */
-export function redisTest(title: string, body: (t: ExecutionContext, ns: string) => Promise<void>): void {
-  if (unavailable === undefined) {
-    test(title, async (t) => {
-      const ns = uniqueNamespace(title);
-      t.teardown(() => deleteNamespace(ns));
-      await body(t, ns);
-    });
-  } else if (process.env.CI !== undefined && process.env.CI !== '') {
-    test(title, (t) => {
-      t.fail(`Redis is required in CI but unreachable: ${unavailable}`);
-    });
-  } else {
-    test.skip(`${title} (unreachable: ${unavailable})`, () => undefined);
-  }
-}

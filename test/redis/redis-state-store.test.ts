@@ -6,9 +6,10 @@
 import { Redis } from 'ioredis';
 import { TurnqError } from '../../src/errors/turnq-error.js';
 import { redisKeys } from '../../src/state/redis-keys.js';
-import { createRedisStateStore } from '../../src/state/redis-state-store.js';
+import { runScript } from '../../src/state/redis-connection.js';
+import { createRedisStateStore, SAVE_SCRIPT } from '../../src/state/redis-state-store.js';
 import { HANDLED_RECORD_LIMIT, type HandledMessage } from '../../src/state/state-store.js';
-import { REDIS_URL, redisTest } from './redis-helpers.js';
+import { REDIS_URL, redisTest } from './redis-test.js';
 
 const ok = (id: string, result: unknown): HandledMessage => ({ messageId: id, reply: { correlationId: id, status: 'ok', result } });
 
@@ -56,7 +57,7 @@ redisTest('a write with an older epoch is refused with STATE_FENCED and writes n
     redis.disconnect();
   });
   await redis.incr(redisKeys.fence(ns, scope));
-  await t.throwsAsync(store.save('Counter/1', { json: '"stale"', handled: [], fence: { scope, epoch: 2 } }), { code: 'STATE_FENCED' } as never);
+  await t.throwsAsync(store.save('Counter/1', { json: '"stale"', handled: [], fence: { scope, epoch: 2 } }), { code: 'STATE_FENCED' });
   t.is((await store.load('Counter/1')).json, '"new owner"');
 });
 
@@ -64,4 +65,18 @@ redisTest('an unreachable Redis is a retryable STATE_STORE_FAILED', async (t) =>
   const error = await t.throwsAsync(createRedisStateStore('redis://127.0.0.1:1', 'x'), { instanceOf: TurnqError });
   t.is(error?.code, 'STATE_STORE_FAILED');
   t.true(error?.retryable);
+});
+
+redisTest('a save sent again after its answer was lost is applied once (write id)', async (t, ns) => {
+  const redis = new Redis(REDIS_URL);
+  t.teardown(() => {
+    redis.disconnect();
+  });
+  const keys = [redisKeys.state(ns, 'Counter/1'), redisKeys.handled(ns, 'Counter/1'), redisKeys.fence(ns, 's')];
+  const entry = JSON.stringify({ id: 'm1', reply: null });
+  t.deepEqual(await runScript(redis, SAVE_SCRIPT, keys, ['{"count":1}', HANDLED_RECORD_LIMIT, 1, 'w1', entry]), [0, 1]);
+  // The same write again (as a retry after a lost connection would send it), even after a newer epoch.
+  await redis.incr(redisKeys.fence(ns, 's'));
+  t.deepEqual(await runScript(redis, SAVE_SCRIPT, keys, ['{"count":1}', HANDLED_RECORD_LIMIT, 1, 'w1', entry]), [1, 0]);
+  t.deepEqual(await redis.lrange(keys[1] as string, 0, -1), [entry]);
 });

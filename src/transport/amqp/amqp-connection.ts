@@ -42,6 +42,7 @@ export class AmqpConnection {
   #reconnecting: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #readyWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  #upWaiters: (() => void)[] = [];
 
   constructor(options: AmqpConnectionOptions) {
     this.#options = options;
@@ -123,6 +124,14 @@ export class AmqpConnection {
       throw error instanceof TurnqError ? error : new TurnqError('TRANSPORT_UNAVAILABLE', { message: String(error), cause: error });
     }
     for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
+    for (const waiter of this.#upWaiters.splice(0)) waiter();
+  }
+
+  /** Resolves after the next successful (re)connect, topology and consumers restored (for tests). */
+  nextUp(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#upWaiters.push(resolve);
+    });
   }
 
   /** Drops a channel's connection, for a channel error that leaves the setup broken. */

@@ -1,9 +1,11 @@
 /**
  * Everything turnq declares on RabbitMQ, with its arguments (docs/protocol-amqp.md explains each):
  *
- * - `<ns>.shard.<Type>.<n>`: quorum queue, durable, `x-single-active-consumer: true`,
- *   `x-delivery-limit: 10`, dead-lettered by the broker (after the limit) to `<ns>.dead-letter` through
- *   the default exchange. Declared only by workers: a publisher never creates one, so a type no worker
+ * - `<ns>.shard.<Type>.<n>`: classic queue, durable, `x-single-active-consumer: true`, rejected
+ *   messages dead-lettered by the broker to `<ns>.dead-letter` through the default exchange (a fallback
+ *   only: the transport dead-letters with reason headers itself). Classic, not quorum: only classic
+ *   queues honour a per-channel prefetch raised live, which is how parked deliveries stop counting
+ *   (amqp-consumer.ts). Declared only by workers: a publisher never creates one, so a type no worker
  *   hosts stays unroutable (the publish is returned → ACTOR_TYPE_UNKNOWN).
  * - `<ns>.lane.<worker>`: classic, exclusive (dies with the worker's connection), the priority lane.
  * - `<ns>.dead-letter`: classic, durable; each message keeps its headers and body plus
@@ -19,19 +21,22 @@ import { HEADER } from '../../protocol/headers.js';
 import type { WireHeaders, WireMessage } from '../../protocol/codec.js';
 import { names } from '../../protocol/sharding.js';
 
-/** Delivery count (x-delivery-count) at which the transport dead-letters a message itself. */
+/** Redeliveries after which the transport dead-letters a message (MESSAGE_DELIVERY_LIMIT). */
 export const DELIVERY_LIMIT = 5;
-/** The broker's own limit (x-delivery-limit), a backstop above DELIVERY_LIMIT. Irreversible. */
-export const BROKER_DELIVERY_LIMIT = 10;
+/**
+ * Counted redelivery: classic queues only flag a redelivery, so the worker that receives a redelivered
+ * message republishes it with this header incremented (and acks the original); the count survives
+ * crashes because it travels with the message.
+ */
+export const DELIVERY_COUNT_HEADER = 'turnq-delivery-count';
 export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 /** Header naming the queue a dead-lettered message came from. */
 export const DEAD_LETTER_QUEUE_HEADER = 'turnq-dead-letter-queue';
 
 export function shardQueueArguments(namespace: string): Record<string, unknown> {
   return {
-    'x-queue-type': 'quorum',
+    'x-queue-type': 'classic',
     'x-single-active-consumer': true,
-    'x-delivery-limit': BROKER_DELIVERY_LIMIT,
     'x-dead-letter-exchange': '',
     'x-dead-letter-routing-key': names.deadLetter(namespace),
   };
@@ -72,9 +77,13 @@ export function wireMessageOf(message: amqp.Message): WireMessage {
   return { headers, body: message.content };
 }
 
-/** The broker's count of earlier deliveries: quorum queues' `x-delivery-count`, else the redelivered flag. */
-export function redeliveriesOf(message: amqp.Message): number {
-  const count: unknown = (message.properties.headers as Record<string, unknown> | undefined)?.['x-delivery-count'];
-  if (typeof count === 'number') return count;
-  return message.fields.redelivered ? 1 : 0;
+/** Earlier deliveries counted so far (header DELIVERY_COUNT_HEADER; quorum's `x-delivery-count` if present). */
+export function deliveryCountOf(message: amqp.Message): number {
+  const headers = message.properties.headers as Record<string, unknown> | undefined;
+  const quorum: unknown = headers?.['x-delivery-count'];
+  if (typeof quorum === 'number') return quorum;
+  const counted: unknown = headers?.[DELIVERY_COUNT_HEADER];
+  const n =
+    typeof counted === 'number' ? counted : typeof counted === 'string' || Buffer.isBuffer(counted) ? Number(counted.toString()) : 0;
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
 }

@@ -126,5 +126,10 @@ export async function releaseLease(redis: Redis, ns: string, queue: string, valu
 export async function returnJobs(redis: Redis, queue: string, token: string, jobIds: readonly string[]): Promise<number> {
   if (jobIds.length === 0) return 0;
   const keys = bullKeys(queue);
-  return (await runScript(redis, RETURN_SCRIPT, [keys.active, keys.wait, keys.stalled, keys.marker], [keys.jobPrefix, token, ...jobIds])) as number;
+  return (await runScript(
+    redis,
+    RETURN_SCRIPT,
+    [keys.active, keys.wait, keys.stalled, keys.marker],
+    [keys.jobPrefix, token, ...jobIds],
+  )) as number;
 }
