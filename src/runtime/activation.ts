@@ -326,8 +326,8 @@ export class Activation implements ActorLink {
     const waiting = this.waiting;
     if (waiting === 0) this.#queue = null;
     if (waiting <= this.#settings.mailbox.softLimit) this.#softWarned = false;
-    if (!this.locked && waiting === 0) {
-      this.lastUsed = Date.now();
+    if (!this.locked) {
+      if (waiting === 0) this.lastUsed = Date.now();
       this.#host.settled();
     }
   }

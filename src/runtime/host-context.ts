@@ -32,6 +32,6 @@ export interface HostContext {
     options: CallOptions | undefined,
     oneWay: boolean,
   ): Promise<unknown>;
-  /** The activation has nothing running or waiting (drain and idle collection watch this). */
+  /** The activation's lock was released (a draining host waits for every lock to be released). */
   settled(): void;
 }

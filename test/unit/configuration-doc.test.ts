@@ -16,7 +16,14 @@ test('every key has a row with its env variable and default', (t) => {
     t.truthy(row, `no row for ${key}`);
     t.true(row?.includes(`\`${envName(key)}\``), `${key}: env name`);
     const value = defaultOf(key);
-    const shown = FIELD_KINDS[key] === 'duration' ? formatDuration(value as number) : Array.isArray(value) ? '[]' : value === '' ? '*(empty)*' : String(value);
+    const shown =
+      FIELD_KINDS[key] === 'duration'
+        ? formatDuration(value as number)
+        : Array.isArray(value)
+          ? '[]'
+          : value === ''
+            ? '*(empty)*'
+            : String(value);
     t.true(row?.includes(shown === '*(empty)*' ? shown : `\`${shown}\``), `${key}: default ${shown}`);
   }
 });
