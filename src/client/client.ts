@@ -7,7 +7,7 @@ import type { ActorProxy, CallOptions, OneWayProxy } from '../actor/actor-types.
 import { parseDuration } from '../config/duration.js';
 import { TurnqError } from '../errors/turnq-error.js';
 import { randomId } from '../protocol/ids.js';
-import { actorKey, type Invocation, type Reply, type StackFrame } from '../protocol/invocation.js';
+import { actorKey, createInvocation, ROOT_STACK, type Invocation, type InvocationChain, type Reply } from '../protocol/invocation.js';
 import { shardOf } from '../protocol/sharding.js';
 import type { PublishRoute, ReplyEndpoint, Transport } from '../transport/transport.js';
 import { createProxy } from './actor-proxy.js';
@@ -21,9 +21,6 @@ export interface ClientOptions {
   callTimeout?: number;
   clientId?: string;
 }
-
-/** The call stack of a root call: empty, shared. */
-const ROOT_STACK: readonly StackFrame[] = Object.freeze([]);
 
 interface Pending {
   resolve(value: unknown): void;
@@ -100,42 +97,24 @@ export class Client {
 
   /** A root call: starts a new call chain. */
   call(type: string, id: string, method: string, args: unknown[], options?: CallOptions): Promise<unknown> {
-    const messageId = options?.messageId ?? randomId();
-    const deadline = Date.now() + this.timeoutOf(options);
-    const route: PublishRoute = { lane: 'shard', shard: shardOf(id, this.#shardsFor(type)) };
-    const replyTo = this.#address;
-    const invocation: Invocation =
-      replyTo === undefined
-        ? { messageId, actorType: type, actorId: id, method, args, reentrancyId: randomId(), stack: ROOT_STACK, depth: 1, deadline }
-        : {
-            messageId,
-            actorType: type,
-            actorId: id,
-            method,
-            args,
-            reentrancyId: randomId(),
-            stack: ROOT_STACK,
-            depth: 1,
-            deadline,
-            replyTo,
-          };
-    return this.invoke(invocation, route, options?.signal);
+    const invocation = createInvocation({ actorType: type, actorId: id, method, args }, this.#rootChain(options), this.#address);
+    return this.invoke(invocation, { lane: 'shard', shard: this.shardOf(type, id) }, options?.signal);
   }
 
+  /** One-way root send: no reply address, nothing waits for the target. */
   async sendOneWay(type: string, id: string, method: string, args: unknown[], options?: CallOptions): Promise<void> {
     this.#checkOpen();
-    const invocation: Invocation = {
+    const invocation = createInvocation({ actorType: type, actorId: id, method, args }, this.#rootChain(options), undefined);
+    await this.#transport.publish(invocation, { lane: 'shard', shard: this.shardOf(type, id) });
+  }
+
+  #rootChain(options: CallOptions | undefined): InvocationChain {
+    return {
       messageId: options?.messageId ?? randomId(),
-      actorType: type,
-      actorId: id,
-      method,
-      args,
       reentrancyId: randomId(),
       stack: ROOT_STACK,
-      depth: 1,
       deadline: Date.now() + this.timeoutOf(options),
     };
-    await this.#transport.publish(invocation, { lane: 'shard', shard: shardOf(id, this.#shardsFor(type)) });
   }
 
   timeoutOf(options: CallOptions | undefined): number {

@@ -1,6 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
 
-interface TurnFields {
+/** What every turn event says about the turn. */
+export interface TurnFields {
   actor: string;
   method: string;
   messageId: string;

@@ -75,3 +75,30 @@ export function depthFor(targetKey: string, stack: readonly StackFrame[]): numbe
   for (const frame of stack) if (frame.actor === targetKey) depth++;
   return depth;
 }
+
+/** The callers' stack of a root call: empty, shared. */
+export const ROOT_STACK: readonly StackFrame[] = Object.freeze([]);
+
+export interface InvocationTarget {
+  readonly actorType: string;
+  readonly actorId: string;
+  readonly method: string;
+  readonly args: readonly unknown[];
+}
+
+export interface InvocationChain {
+  readonly messageId: string;
+  readonly reentrancyId: string;
+  readonly stack: readonly StackFrame[];
+  readonly deadline: number;
+}
+
+/** Builds an invocation; its depth follows from the stack. `replyTo` absent: a one-way send. */
+export function createInvocation(target: InvocationTarget, chain: InvocationChain, replyTo: string | undefined): Invocation {
+  const depth = chain.stack.length === 0 ? 1 : depthFor(actorKey(target.actorType, target.actorId), chain.stack);
+  const { actorType, actorId, method, args } = target;
+  const { messageId, reentrancyId, stack, deadline } = chain;
+  return replyTo === undefined
+    ? { messageId, actorType, actorId, method, args, reentrancyId, stack, depth, deadline }
+    : { messageId, actorType, actorId, method, args, reentrancyId, stack, depth, deadline, replyTo };
+}

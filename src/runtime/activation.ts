@@ -26,6 +26,7 @@ import type { Invocation, Reply } from '../protocol/invocation.js';
 import type { Fence } from '../state/state-store.js';
 import { HandledRecord, NO_REPLY } from './handled-record.js';
 import type { Delivery } from '../transport/transport.js';
+import type { TurnFields } from '../events/runtime-events.js';
 import type { HostContext } from './host-context.js';
 import { Mailbox } from './mailbox.js';
 import { turnStorage, type TurnContext } from './turn-context.js';
@@ -40,7 +41,7 @@ export class Activation implements ActorLink {
   readonly key: string;
   readonly instance: Actor<unknown>;
   status: ActivationStatus = 'loading';
-  lastUsed = Date.now();
+  lastUsed: number;
 
   readonly type: string;
   readonly #host: HostContext;
@@ -71,6 +72,7 @@ export class Activation implements ActorLink {
     this.#settings = settings;
     this.id = id;
     this.key = key;
+    this.lastUsed = host.now();
     this.instance = new (entry.cls as unknown as new () => Actor<unknown>)();
     this.instance[ACTOR_LINK] = this;
   }
@@ -123,7 +125,7 @@ export class Activation implements ActorLink {
       this.#reject(work, 'CALL_CANCELLED');
       return;
     }
-    if (Date.now() > inv.deadline) {
+    if (this.#host.now() > inv.deadline) {
       this.#reject(work, 'DEADLINE_EXCEEDED');
       return;
     }
@@ -316,7 +318,7 @@ export class Activation implements ActorLink {
       const id = next.inv.messageId;
       if (this.#handled !== null && this.#handled.indexOf(id) >= 0) this.#replayHandled(next);
       else if (this.#host.isCancelled(id)) this.#reject(next, 'CALL_CANCELLED');
-      else if (Date.now() > next.inv.deadline) this.#reject(next, 'DEADLINE_EXCEEDED');
+      else if (this.#host.now() > next.inv.deadline) this.#reject(next, 'DEADLINE_EXCEEDED');
       else this.#acquire(next);
     }
     this.#afterQueueChange();
@@ -327,7 +329,7 @@ export class Activation implements ActorLink {
     if (waiting === 0) this.#queue = null;
     if (waiting <= this.#settings.mailbox.softLimit) this.#softWarned = false;
     if (!this.locked) {
-      if (waiting === 0) this.lastUsed = Date.now();
+      if (waiting === 0) this.lastUsed = this.#host.now();
       this.#host.settled();
     }
   }
@@ -356,15 +358,7 @@ export class Activation implements ActorLink {
     work.delivery.ack();
   }
 
-  #turnFields(work: Work): {
-    actor: string;
-    method: string;
-    messageId: string;
-    reentrancyId: string;
-    depth: number;
-    callers: number;
-    worker: string;
-  } {
+  #turnFields(work: Work): TurnFields {
     const inv = work.inv;
     return {
       actor: this.key,

@@ -13,7 +13,7 @@ import { TurnqError } from '../errors/turnq-error.js';
 import { RuntimeEvents } from '../events/runtime-events.js';
 import { silentLogger } from '../logging/logger.js';
 import { randomId } from '../protocol/ids.js';
-import { actorKey, depthFor, type ControlMessage, type Invocation, type Reply } from '../protocol/invocation.js';
+import { actorKey, createInvocation, type ControlMessage, type Reply } from '../protocol/invocation.js';
 import { MemoryStateStore } from '../state/memory-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Delivery, PublishRoute, Subscription, Transport } from '../transport/transport.js';
@@ -179,6 +179,13 @@ export class ActorHost implements HostContext {
 
   // ---- HostContext ----
 
+  /** The clock for deadlines and idle times; tests move it to make time pass deterministically. */
+  clock: () => number = Date.now;
+
+  now(): number {
+    return this.clock();
+  }
+
   nextTurnId(): string {
     return (++this.#turnCounter).toString(36);
   }
@@ -231,19 +238,12 @@ export class ActorHost implements HostContext {
         break;
       }
     }
-    const invocation: Invocation = {
-      messageId: options?.messageId ?? randomId(),
-      actorType: type,
-      actorId: id,
-      method,
-      args,
-      reentrancyId: context.reentrancyId,
-      stack,
-      depth: depthFor(key, stack),
-      deadline,
-    };
-    const replyTo = this.client.replyAddress;
-    return this.client.invoke(replyTo === undefined ? invocation : { ...invocation, replyTo }, route, options?.signal);
+    const invocation = createInvocation(
+      { actorType: type, actorId: id, method, args },
+      { messageId: options?.messageId ?? randomId(), reentrancyId: context.reentrancyId, stack, deadline },
+      this.client.replyAddress,
+    );
+    return this.client.invoke(invocation, route, options?.signal);
   }
 
   settled(): void {
@@ -262,7 +262,7 @@ export class ActorHost implements HostContext {
   // ---- idle collection ----
 
   /** Deactivates every activation idle for longer than its type's `actorIdleTimeout`. */
-  collectIdle(now = Date.now()): number {
+  collectIdle(now = this.clock()): number {
     for (const [id, deadline] of this.#cancelled) if (deadline < now) this.#cancelled.delete(id);
     let count = 0;
     for (const activation of this.#activations.values()) {

@@ -14,6 +14,8 @@ export interface HostContext {
   readonly events: RuntimeEvents;
   readonly store: StateStore;
   readonly draining: boolean;
+  /** The worker's clock (milliseconds since the epoch) for deadlines and idle times. */
+  now(): number;
   /** A turn id unique on this worker (frames name the worker too). */
   nextTurnId(): string;
   typeOf(type: string): { entry: ActorTypeEntry; settings: ActorTypeSettings } | undefined;

@@ -164,3 +164,22 @@ conformance('two reentrant turns of one actor interleaving at awaits each carry 
     t.is(leaf.reentrancyId, trace.reentrancyId);
   }
 });
+
+conformance('nested calls carry the chain id and inherit the remaining deadline; a shorter timeout narrows it', async (t, backend) => {
+  const { client } = await startCluster(t, backend, { actors: SCRIPTED, config: reentrant });
+  const a = randomId();
+  const before = Date.now();
+  const trace = await client.actor<{ run(p: Plan): Trace }>('TypeA', a, { timeout: '20s' }).run({
+    calls: [
+      { type: 'TypeB', id: a, plan: { calls: [{ type: 'TypeC', id: a, plan: {} }] } },
+      { type: 'TypeB', id: `${a}-short`, timeout: 5000, plan: {} },
+    ],
+  });
+  t.true(trace.deadline >= before + 20_000 && trace.deadline <= Date.now() + 20_000);
+  const inherited = trace.children[0] as Trace;
+  t.is(inherited.deadline, trace.deadline);
+  t.is((inherited.children[0] as Trace).deadline, trace.deadline);
+  t.is(inherited.reentrancyId, trace.reentrancyId);
+  const narrowed = trace.children[1] as Trace;
+  t.true(narrowed.deadline < trace.deadline);
+});

@@ -39,6 +39,8 @@ export interface Trace {
   reentrancyId: string;
   /** The callers on this turn's stack, `actor.method`, root first. */
   callers: string[];
+  /** The chain's absolute deadline as this turn received it. */
+  deadline: number;
   children: (Trace | { error: string })[];
 }
 
@@ -106,7 +108,7 @@ class ScriptedActor extends Actor<{ count: number; labels: string[] }> {
       for (const send of plan.sends ?? []) await this.send<ScriptedActor>(send.type, send.id).run(send.plan);
       if (plan.fail !== undefined) throw Object.assign(new Error(`planned failure ${plan.fail}`), { code: plan.fail });
       const callers = turn.stack.map((frame) => `${frame.actor}.${frame.method}`);
-      return { actor: this.key, depth: turn.depth, reentrancyId: turn.reentrancyId, callers, children };
+      return { actor: this.key, depth: turn.depth, reentrancyId: turn.reentrancyId, callers, deadline: turn.deadline, children };
     } finally {
       exit(this.key);
       journal.push(`exit ${this.key} ${plan.label ?? ''}`.trim());

@@ -37,7 +37,7 @@ function broken(change: (headers: Record<string, string>) => void, body?: string
 
 test('invalid messages fail with a stable code and a reason', (t) => {
   const cases: [WireMessage, string, RegExp][] = [
-    [broken((h) => delete h[HEADER.actorType]), 'MESSAGE_INVALID', /turnq-actor-type/],
+    [broken((h) => (h[HEADER.actorType] = '')), 'MESSAGE_INVALID', /turnq-actor-type/],
     [broken((h) => (h[HEADER.depth] = '5')), 'MESSAGE_INVALID', /depth is 5 but the call stack gives 2/],
     [broken((h) => (h[HEADER.depth] = 'deep')), 'MESSAGE_INVALID', /turnq-depth/],
     [broken((h) => (h[HEADER.reentrancyId] = 'xyz')), 'MESSAGE_INVALID', /32 lowercase hex/],
