@@ -250,6 +250,20 @@ export class Activation implements ActorLink {
     }
     this.#running--;
     if (reply.status === 'ok' && work.timer === undefined) this.#remember(inv, reply);
+    else if (reply.status === 'error' && (inv.replyTo === undefined || work.delivery === undefined)) {
+      // Nobody waits for this turn (a one-way send or a timer callback): its failure goes to the log.
+      this.#host.logger.warn(
+        {
+          actor: this.key,
+          method: inv.method,
+          reentrancyId: inv.reentrancyId,
+          depth: inv.depth,
+          code: reply.error?.code,
+          err: reply.error,
+        },
+        work.timer === undefined ? 'one-way call failed' : 'timer callback failed',
+      );
+    }
     if (this.#running > 0) {
       // A turn nested in the chain: its caller is waiting inside the lock, so it answers now; its ack
       // waits for the save that ends the lock.

@@ -26,6 +26,7 @@ class Chatty extends Actor<{ n: number }> {
     return 1;
   }
   async hold(name: string): Promise<void> {
+    if (typeof name !== 'string') throw new TypeError('hold needs a latch name');
     latches.open(`${name}-started`);
     await latches.wait(name);
   }
@@ -116,4 +117,18 @@ test('a draining worker starts no new chain, while the running turn finishes', a
   const error = await t.throwsAsync(late);
   t.true(['DEADLINE_EXCEEDED', 'TRANSPORT_CLOSED'].includes((error as { code?: string }).code ?? ''));
   t.deepEqual(started, []);
+});
+
+test('a failing one-way send is logged, since nobody waits for its reply', async (t) => {
+  const lines: Record<string, unknown>[] = [];
+  const h = await host({}, lines);
+  t.teardown(() => h.stop());
+  const ended = new Promise<void>((resolve) => {
+    h.events.stream.subscribe((event) => {
+      if (event.type === 'turn-ended' && event.actor === 'Chatty/oneway') resolve();
+    });
+  });
+  await h.client.sendOneWay('Chatty', 'oneway', 'hold', [42]);
+  await ended;
+  t.true(lines.some((l) => l.msg === 'one-way call failed' && l.actor === 'Chatty/oneway' && l.method === 'hold'));
 });
