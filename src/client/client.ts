@@ -10,6 +10,8 @@ import { randomId } from '../protocol/ids.js';
 import { actorKey, createInvocation, ROOT_STACK, type Invocation, type InvocationChain, type Reply } from '../protocol/invocation.js';
 import { shardOf } from '../protocol/sharding.js';
 import type { PublishRoute, ReplyEndpoint, Transport } from '../transport/transport.js';
+import type { Logger } from 'pino';
+import { silentLogger } from '../logging/logger.js';
 import { createProxy } from './actor-proxy.js';
 import { DeadlineTimer } from './deadline-timer.js';
 
@@ -20,6 +22,8 @@ export interface ClientOptions {
   /** Default call timeout, milliseconds. */
   callTimeout?: number;
   clientId?: string;
+  /** Where the client reports what it cannot hand to a caller (e.g. a cancellation not delivered). */
+  logger?: Logger;
 }
 
 interface Pending {
@@ -36,6 +40,7 @@ export class Client {
   readonly #transport: Transport;
   readonly #shardsFor: (type: string) => number;
   readonly #callTimeout: number;
+  readonly #logger: Logger;
   readonly #pending = new Map<string, Pending>();
   readonly #deadlines = new DeadlineTimer<string>((id) => {
     const pending = this.#pending.get(id);
@@ -61,6 +66,7 @@ export class Client {
     this.#shardsFor = options.shardsFor;
     this.#callTimeout = options.callTimeout ?? 30_000;
     this.clientId = options.clientId ?? randomId();
+    this.#logger = options.logger ?? silentLogger;
   }
 
   /** Opens the reply address (done by the first call otherwise). */
@@ -157,7 +163,10 @@ export class Client {
                 actorId: invocation.actorId,
                 deadline: invocation.deadline,
               })
-              .catch(() => undefined); // best effort: a cancellation that does not arrive still ends at the deadline
+              // Best effort: a cancellation that does not arrive still ends at the call's deadline.
+              .catch((error: unknown) => {
+                this.#logger.warn({ err: error, messageId: id, actor }, 'cancellation not delivered; the call ends at its deadline');
+              });
           }
         };
         signal.addEventListener('abort', onAbort, { once: true });

@@ -80,7 +80,12 @@ export class ActorHost implements HostContext {
     this.store = options.store ?? new MemoryStateStore();
     this.client =
       options.client ??
-      new Client({ transport: options.transport, shardsFor: shardCounter(this.config), callTimeout: this.config.callTimeout });
+      new Client({
+        transport: options.transport,
+        shardsFor: shardCounter(this.config),
+        callTimeout: this.config.callTimeout,
+        logger: this.logger,
+      });
     const wanted = this.config.entities.length > 0 ? this.config.entities : options.registry.types();
     for (const type of wanted) {
       const entry = options.registry.get(type);

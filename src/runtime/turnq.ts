@@ -62,7 +62,7 @@ export async function createTurnq(options: TurnqOptions): Promise<Turnq> {
     await host.start();
     client = host.client;
   } else {
-    client = new Client({ transport, shardsFor: shardCounter(config), callTimeout: config.callTimeout });
+    client = new Client({ transport, shardsFor: shardCounter(config), callTimeout: config.callTimeout, logger });
     await client.start();
   }
   return {
