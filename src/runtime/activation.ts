@@ -77,6 +77,11 @@ export class Activation implements ActorLink {
     this.instance[ACTOR_LINK] = this;
   }
 
+  /** Reentrancy id of the chain holding the lock, or null. */
+  get holder(): string | null {
+    return this.#holder;
+  }
+
   get locked(): boolean {
     return this.#holder !== null || this.#saving;
   }

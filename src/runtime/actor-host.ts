@@ -64,7 +64,7 @@ export class ActorHost implements HostContext {
   readonly #activations = new Map<string, Activation>();
   /** Cancelled message ids not yet seen, with the deadline after which they can be forgotten. */
   readonly #cancelled = new Map<string, number>();
-  /** Locks held per chain on this worker. */
+  /** Locks held per chain on this worker, counted once draining starts. */
   readonly #chains = new Map<string, number>();
   #subscription: Subscription | undefined;
   #scanTimer: NodeJS.Timeout | undefined;
@@ -210,6 +210,7 @@ export class ActorHost implements HostContext {
   }
 
   chainLocked(reentrancyId: string, delta: 1 | -1): void {
+    if (!this.draining) return; // only a draining worker asks which chains run
     const count = (this.#chains.get(reentrancyId) ?? 0) + delta;
     if (count > 0) this.#chains.set(reentrancyId, count);
     else this.#chains.delete(reentrancyId);
@@ -306,6 +307,10 @@ export class ActorHost implements HostContext {
 
   async #drain(): Promise<void> {
     this.draining = true;
+    for (const activation of this.#activations.values()) {
+      const holder = activation.holder;
+      if (holder !== null) this.chainLocked(holder, 1);
+    }
     clearInterval(this.#scanTimer);
     for (const activation of this.#activations.values()) activation.stopTimers();
     if (this.config.drainRebalancedActors && !this.#isQuiet()) {

@@ -1,14 +1,17 @@
 import { HANDLED_RECORD_LIMIT, type HandledMessage, type LoadedState, type StateStore, type StateWrite } from './state-store.js';
 
 /**
- * The record of one actor. Handled messages are kept as two flat arrays (ids, replies) trimmed in
- * batches, rather than an object per message: fewer long-lived objects for the garbage collector.
+ * The record of one actor. Handled messages are kept as two flat arrays (ids, results) trimmed in
+ * batches, rather than objects per message: fewer long-lived objects for the garbage collector.
  */
 interface StoredRecord {
   json: string;
   ids: string[];
-  replies: HandledMessage['reply'][];
+  /** Result of each handled message; NO_RESULT for a one-way send. */
+  results: unknown[];
 }
+
+const NO_RESULT: unique symbol = Symbol('no-result');
 
 /** Keeps state in this process: the embedded default, and what tests use. */
 export class MemoryStateStore implements StateStore {
@@ -20,25 +23,29 @@ export class MemoryStateStore implements StateStore {
     if (record === undefined) return Promise.resolve({ json: undefined, handled: [] });
     const from = Math.max(0, record.ids.length - HANDLED_RECORD_LIMIT);
     const handled: HandledMessage[] = [];
-    for (let i = from; i < record.ids.length; i++) handled.push({ messageId: record.ids[i] as string, reply: record.replies[i] ?? null });
+    for (let i = from; i < record.ids.length; i++) {
+      const messageId = record.ids[i] as string;
+      const result = record.results[i];
+      handled.push({ messageId, reply: result === NO_RESULT ? null : { correlationId: messageId, status: 'ok', result } });
+    }
     return Promise.resolve({ json: record.json, handled });
   }
 
   save(actorKey: string, write: StateWrite): Promise<void> {
     let record = this.#records.get(actorKey);
     if (record === undefined) {
-      record = { json: write.json, ids: [], replies: [] };
+      record = { json: write.json, ids: [], results: [] };
       this.#records.set(actorKey, record);
     }
     record.json = write.json;
     for (const handled of write.handled) {
       record.ids.push(handled.messageId);
-      record.replies.push(handled.reply);
+      record.results.push(handled.reply === null ? NO_RESULT : handled.reply.result);
     }
     // Trimmed in batches: one copy per HANDLED_RECORD_LIMIT writes instead of a shift per write.
     if (record.ids.length >= 2 * HANDLED_RECORD_LIMIT) {
       record.ids = record.ids.slice(-HANDLED_RECORD_LIMIT);
-      record.replies = record.replies.slice(-HANDLED_RECORD_LIMIT);
+      record.results = record.results.slice(-HANDLED_RECORD_LIMIT);
     }
     return Promise.resolve();
   }
