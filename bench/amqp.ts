@@ -64,7 +64,10 @@ class BenchB extends Actor<Record<string, never>> {
 }
 
 function configFor(namespace: string): ReturnType<typeof resolveConfig> {
-  return resolveConfig([{ raw: { transport: URL, namespace, reentrancy: { enabled: true }, callTimeout: 60_000 }, where: 'bench' }], process.cwd());
+  return resolveConfig(
+    [{ raw: { transport: URL, namespace, reentrancy: { enabled: true }, callTimeout: 60_000 }, where: 'bench' }],
+    process.cwd(),
+  );
 }
 
 // ---- child process roles ----
@@ -101,7 +104,7 @@ function startChild(which: 'echo' | 'worker', name: string): Promise<ChildProces
   });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${which} process exited with ${String(code)}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       if (line === 'ready') resolve(child);
     });
   });
@@ -109,10 +112,36 @@ function startChild(which: 'echo' | 'worker', name: string): Promise<ChildProces
 
 // ---- the raw baseline client ----
 
-async function rawClient(queue: string): Promise<{ call(): Promise<void>; send(): Promise<void>; close(): Promise<void> }> {
+/** turnq's invocation headers (same names and sizes), for the "same wire" baseline. */
+function wireHeaders(id: string): Record<string, string> {
+  return {
+    'turnq-protocol': '1',
+    'turnq-message-id': id.padStart(32, '0'),
+    'turnq-actor-type': 'BenchEcho',
+    'turnq-actor-id': '123',
+    'turnq-method': 'echo',
+    'turnq-reentrancy-id': 'f'.repeat(32),
+    'turnq-call-stack': '[]',
+    'turnq-depth': '1',
+    'turnq-deadline': String(Date.now() + 60_000),
+    'turnq-reply-to': 'amq.rabbitmq.reply-to',
+  };
+}
+
+interface RawClient {
+  call(): Promise<void>;
+  send(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * `wire: false`: the minimal RPC (no headers, no confirm on calls); `wire: true`: the same messages and
+ * guarantees as turnq (its headers, calls published on a confirm channel).
+ */
+async function rawClient(queue: string, wire: boolean): Promise<RawClient> {
   const connection = await amqp.connect(URL, SOCKET);
-  const channel = await connection.createChannel();
   const confirm = await connection.createConfirmChannel();
+  const channel = wire ? confirm : await connection.createChannel();
   const waiting = new Map<string, () => void>();
   await channel.consume(
     'amq.rabbitmq.reply-to',
@@ -126,18 +155,23 @@ async function rawClient(queue: string): Promise<{ call(): Promise<void>; send()
   );
   const body = Buffer.from(JSON.stringify({ args: [1] }));
   let n = 0;
+  const noop = (): void => undefined;
   return {
     call: () =>
       new Promise<void>((resolve) => {
         const id = String(n++);
         waiting.set(id, resolve);
-        channel.publish('', queue, body, { correlationId: id, replyTo: 'amq.rabbitmq.reply-to', persistent: true, mandatory: true });
+        const options = { correlationId: id, replyTo: 'amq.rabbitmq.reply-to', persistent: true, mandatory: true };
+        if (wire) confirm.publish('', queue, body, { ...options, messageId: id, headers: wireHeaders(id) }, noop);
+        else channel.publish('', queue, body, options);
       }),
     send: () =>
       new Promise<void>((resolve, reject) => {
-        confirm.publish('', queue, body, { persistent: true, mandatory: true }, (error: unknown) => {
+        const id = String(n++);
+        const headers = wire ? wireHeaders(id) : undefined;
+        confirm.publish('', queue, body, { persistent: true, mandatory: true, messageId: id, headers }, (error: unknown) => {
           if (error === null || error === undefined) resolve();
-          else reject(new Error(String(error)));
+          else reject(error instanceof Error ? error : new Error('the broker nacked the message'));
         });
       }),
     close: () => connection.close(),
@@ -154,48 +188,108 @@ export async function runAmqpBench(report: BenchReport): Promise<void> {
   const admin = await amqp.connect(URL);
   try {
     children.push(await startChild('echo', rawQueue));
-    const raw = await rawClient(rawQueue);
+    const raw = await rawClient(rawQueue, false);
     for (let i = 0; i < 500; i++) await raw.call(); // warm-up
-    const raw1 = await measure(3000, 1, () => raw.call());
-    const raw16 = await measure(20_000, 16, () => raw.call());
-    const raw128 = await measure(40_000, 128, () => raw.call());
-    const rawOneWayStart = performance.now();
-    await measure(40_000, 128, () => raw.send());
-    await raw.call(); // FIFO: the echo server has consumed every send once this returns
-    const rawOneWay = (40_000 / (performance.now() - rawOneWayStart)) * 1000;
+    const raw1 = await measure(2000, 1, () => raw.call());
+    const raw16 = await measure(10_000, 16, () => raw.call());
+    const raw128 = await measure(20_000, 128, () => raw.call());
     await raw.close();
-    const base = 'raw amqplib, direct reply-to, classic SAC queue, echo in a child process';
+    const wire = await rawClient(rawQueue, true);
+    const wire1 = await measure(2000, 1, () => wire.call());
+    const wire128 = await measure(20_000, 128, () => wire.call());
+    const rawOneWayStart = performance.now();
+    await measure(20_000, 128, () => wire.send());
+    await wire.call(); // FIFO: the echo server has consumed every send once this returns
+    const rawOneWay = (20_000 / (performance.now() - rawOneWayStart)) * 1000;
+    await wire.close();
+    const base = 'raw amqplib, direct reply-to, classic SAC queue, persistent, echo in a child process';
+    const same = 'raw amqplib with turnq headers and confirms (same wire and guarantees)';
     report.add({ suite: 'amqp', name: 'raw RPC, 1 in flight', rate: raw1.rate, p50Ms: raw1.p50Ms, p99Ms: raw1.p99Ms, note: base });
     report.add({ suite: 'amqp', name: 'raw RPC, 16 in flight', rate: raw16.rate, p50Ms: raw16.p50Ms, p99Ms: raw16.p99Ms, note: base });
     report.add({ suite: 'amqp', name: 'raw RPC, 128 in flight', rate: raw128.rate, p50Ms: raw128.p50Ms, p99Ms: raw128.p99Ms, note: base });
-    report.add({ suite: 'amqp', name: 'raw one-way, 128 in flight', rate: rawOneWay, note: 'persistent + confirms, acked by the consumer' });
+    report.add({
+      suite: 'amqp',
+      name: 'raw RPC same wire, 1 in flight',
+      rate: wire1.rate,
+      p50Ms: wire1.p50Ms,
+      p99Ms: wire1.p99Ms,
+      note: same,
+    });
+    report.add({
+      suite: 'amqp',
+      name: 'raw RPC same wire, 128 in flight',
+      rate: wire128.rate,
+      p50Ms: wire128.p50Ms,
+      p99Ms: wire128.p99Ms,
+      note: same,
+    });
+    report.add({
+      suite: 'amqp',
+      name: 'raw one-way, 128 in flight',
+      rate: rawOneWay,
+      note: 'turnq headers, persistent + confirms, acked by the consumer',
+    });
 
     children.push(await startChild('worker', namespace));
     const turnq = await createTurnq({ config: configFor(namespace) });
     const client = turnq.client;
     for (let i = 0; i < 500; i++) await client.call('BenchEcho', String(i % 1000), 'echo', [i]); // warm-up, activations
     for (let i = 0; i < 1000; i++) await client.call('BenchEcho', String(i), 'echo', [i]);
-    const t1 = await measure(3000, 1, (i) => client.call('BenchEcho', String(i % 1000), 'echo', [i]));
-    report.add({ suite: 'amqp', name: 'turnq RPC, 1 in flight', rate: t1.rate, p50Ms: t1.p50Ms, p99Ms: t1.p99Ms, note: `p50 ${ratio(t1.p50Ms, raw1.p50Ms)} raw, rate ${ratio(t1.rate, raw1.rate)} raw` });
-    const t16 = await measure(20_000, 16, (i) => client.call('BenchEcho', String(i % 1000), 'echo', [i]));
-    report.add({ suite: 'amqp', name: 'turnq RPC, 16 in flight, 1,000 actors', rate: t16.rate, p50Ms: t16.p50Ms, p99Ms: t16.p99Ms, note: `rate ${ratio(t16.rate, raw16.rate)} raw` });
-    const t128 = await measure(40_000, 128, (i) => client.call('BenchEcho', String(i % 1000), 'echo', [i]));
-    report.add({ suite: 'amqp', name: 'turnq RPC, 128 in flight, 1,000 actors', rate: t128.rate, p50Ms: t128.p50Ms, p99Ms: t128.p99Ms, note: `rate ${ratio(t128.rate, raw128.rate)} raw` });
-    const sends = 40_000;
+    const t1 = await measure(2000, 1, (i) => client.call('BenchEcho', String(i % 1000), 'echo', [i]));
+    report.add({
+      suite: 'amqp',
+      name: 'turnq RPC, 1 in flight',
+      rate: t1.rate,
+      p50Ms: t1.p50Ms,
+      p99Ms: t1.p99Ms,
+      note: `p50 ${ratio(t1.p50Ms, raw1.p50Ms)} raw, ${ratio(t1.p50Ms, wire1.p50Ms)} same wire; rate ${ratio(t1.rate, raw1.rate)} raw`,
+    });
+    const t16 = await measure(10_000, 16, (i) => client.call('BenchEcho', String(i % 1000), 'echo', [i]));
+    report.add({
+      suite: 'amqp',
+      name: 'turnq RPC, 16 in flight, 1,000 actors',
+      rate: t16.rate,
+      p50Ms: t16.p50Ms,
+      p99Ms: t16.p99Ms,
+      note: `rate ${ratio(t16.rate, raw16.rate)} raw`,
+    });
+    const t128 = await measure(20_000, 128, (i) => client.call('BenchEcho', String(i % 1000), 'echo', [i]));
+    report.add({
+      suite: 'amqp',
+      name: 'turnq RPC, 128 in flight, 1,000 actors',
+      rate: t128.rate,
+      p50Ms: t128.p50Ms,
+      p99Ms: t128.p99Ms,
+      note: `rate ${ratio(t128.rate, raw128.rate)} raw, ${ratio(t128.rate, wire128.rate)} same wire`,
+    });
+    const sends = 20_000;
     const oneWayStart = performance.now();
     await measure(sends, 128, (i) => client.sendOneWay('BenchTally', String(i % 1000), 'hit', []));
     const counted = await Promise.all(Array.from({ length: 1000 }, (_, i) => client.call('BenchTally', String(i), 'hits', [])));
     const oneWay = (sends / (performance.now() - oneWayStart)) * 1000;
     const total = counted.reduce((sum: number, n) => sum + (n as number), 0);
-    report.add({ suite: 'amqp', name: 'turnq one-way, 128 in flight, 1,000 actors', rate: oneWay, note: `${ratio(oneWay, rawOneWay)} raw one-way; ${total}/${sends} processed` });
+    report.add({
+      suite: 'amqp',
+      name: 'turnq one-way, 128 in flight, 1,000 actors',
+      rate: oneWay,
+      note: `${ratio(oneWay, rawOneWay)} raw one-way (same wire); ${total}/${sends} processed`,
+    });
     const chain = await measure(2000, 1, (i) => client.call('BenchA', String(i % 100), 'run', [String(i % 100)]));
-    report.add({ suite: 'amqp', name: 'turnq A -> B -> A chain, 1 in flight', rate: chain.rate, p50Ms: chain.p50Ms, p99Ms: chain.p99Ms, note: `p50 ${ratio(chain.p50Ms, raw1.p50Ms)} one raw RPC (3 invocations + 3 replies)` });
+    report.add({
+      suite: 'amqp',
+      name: 'turnq A -> B -> A chain, 1 in flight',
+      rate: chain.rate,
+      p50Ms: chain.p50Ms,
+      p99Ms: chain.p99Ms,
+      note: `p50 ${ratio(chain.p50Ms, raw1.p50Ms)} one raw RPC, ${ratio(chain.p50Ms, 3 * raw1.p50Ms)} three (3 invocations + 3 replies)`,
+    });
     await turnq.close();
   } finally {
     for (const child of children) child.kill('SIGTERM');
     const channel = await admin.createChannel();
     await channel.deleteQueue(rawQueue);
-    for (const type of ['BenchEcho', 'BenchTally', 'BenchA', 'BenchB']) for (let n = 0; n < 4; n++) await channel.deleteQueue(`${namespace}.shard.${type}.${n}`);
+    for (const type of ['BenchEcho', 'BenchTally', 'BenchA', 'BenchB'])
+      for (let n = 0; n < 4; n++) await channel.deleteQueue(`${namespace}.shard.${type}.${n}`);
     await channel.deleteQueue(`${namespace}.dead-letter`);
     await channel.deleteExchange(`${namespace}.control`);
     await admin.close();

@@ -7,7 +7,8 @@
  *   (LPUSH + BRPOP echo) that shows what the reply-list design can reach;
  * - turnq over BullMQ (state in Redis): RPC p50/p99 with one call in flight, throughput with 16 and
  *   128 in flight over 1,000 Counter actors, and `A -> B -> A` chain latency; as ratios to the
- *   baselines.
+ *   baselines. The RPC baselines and the turnq rows alternate over three rounds (medians reported), so
+ *   that other load on the machine hits both alike.
  */
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -58,7 +59,22 @@ async function deleteKeys(redis: Redis, patterns: string[]): Promise<void> {
   }
 }
 
-const ms = (n: number): string => n.toFixed(3);
+const ROUNDS = 3;
+
+interface Measured {
+  rate: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Per field median of a few measurements. */
+function median(runs: Measured[] | undefined): Measured {
+  const list = runs ?? [];
+  const mid = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  return { rate: mid(list.map((r) => r.rate)), p50Ms: mid(list.map((r) => r.p50Ms)), p99Ms: mid(list.map((r) => r.p99Ms)) };
+}
+
+const ratio = (value: number, base: number): string => `${(value / base).toFixed(2)}x`;
 
 export async function runBullmqBench(report: BenchReport): Promise<void> {
   const ns = `bench-${randomId().slice(0, 8)}`;
@@ -69,7 +85,7 @@ export async function runBullmqBench(report: BenchReport): Promise<void> {
     const oneWayQueue = new Queue(`${ns}.raw.oneway`, { connection });
     let processed = 0;
     let allProcessed: (() => void) | undefined;
-    const oneWayTotal = 10_000;
+    const oneWayTotal = 6000;
     const oneWayWorker = new Worker(
       `${ns}.raw.oneway`,
       () => {
@@ -86,31 +102,16 @@ export async function runBullmqBench(report: BenchReport): Promise<void> {
     await measure(oneWayTotal, 16, () => oneWayQueue.add('x', { i: 1 }, { removeOnComplete: true }));
     await processedAll;
     const oneWayRate = (oneWayTotal / (performance.now() - t0)) * 1000;
-    report.add({ suite: 'bullmq', name: 'baseline: plain BullMQ add-and-process, 16 adds in flight', rate: oneWayRate, note: 'Worker concurrency 16' });
+    report.add({
+      suite: 'bullmq',
+      name: 'baseline: plain BullMQ add-and-process, 16 adds in flight',
+      rate: oneWayRate,
+      note: 'Worker concurrency 16',
+    });
     await oneWayWorker.close();
     await oneWayQueue.close();
 
-    // ---- baseline: plain BullMQ RPC, add + waitUntilFinished (QueueEvents) ----
-    const rpcQueue = new Queue(`${ns}.raw.rpc`, { connection });
-    const events = new QueueEvents(`${ns}.raw.rpc`, { connection });
-    events.setMaxListeners(1000);
-    await events.waitUntilReady();
-    const rpcWorker = new Worker(`${ns}.raw.rpc`, (job) => Promise.resolve((job.data as { n: number }).n + 1), { connection, concurrency: 16 });
-    await rpcWorker.waitUntilReady();
-    const rpcCall = async (): Promise<unknown> => {
-      const job = await rpcQueue.add('x', { n: 1 }, { removeOnComplete: 1000 });
-      return job.waitUntilFinished(events, 10_000);
-    };
-    await measure(300, 4, rpcCall);
-    const rpc1 = await measure(2000, 1, rpcCall);
-    report.add({ suite: 'bullmq', name: 'baseline: BullMQ add + waitUntilFinished RPC, 1 in flight', ...rpc1 });
-    const rpc16 = await measure(5000, 16, rpcCall);
-    report.add({ suite: 'bullmq', name: 'baseline: BullMQ add + waitUntilFinished RPC, 16 in flight', ...rpc16 });
-    await rpcWorker.close();
-    await events.close();
-    await rpcQueue.close();
-
-    // ---- baseline: raw Redis RPC, LPUSH + BRPOP echo (what the reply lists build on) ----
+    // ---- raw Redis RPC, LPUSH + BRPOP echo (what the reply lists build on) ----
     const echoServer = new Redis(REDIS_URL);
     const echoClient = new Redis(REDIS_URL);
     const caller = new Redis(REDIS_URL);
@@ -132,38 +133,96 @@ export async function runBullmqBench(report: BenchReport): Promise<void> {
     echoClient.disconnect();
     caller.disconnect();
 
-    // ---- turnq over BullMQ, state in Redis ----
-    const config = resolveConfig([{ raw: { namespace: ns, shards: 4, prefetch: 64, reentrancy: { enabled: true } }, where: 'bench' }], process.cwd());
+    // ---- plain BullMQ RPC (add + waitUntilFinished through QueueEvents) and turnq, side by side ----
+    const rpcQueue = new Queue(`${ns}.raw.rpc`, { connection });
+    const events = new QueueEvents(`${ns}.raw.rpc`, { connection });
+    events.setMaxListeners(1000);
+    await events.waitUntilReady();
+    const rpcWorker = new Worker(`${ns}.raw.rpc`, (job) => Promise.resolve((job.data as { n: number }).n + 1), {
+      connection,
+      concurrency: 16,
+    });
+    await rpcWorker.waitUntilReady();
+    const rpcCall = async (): Promise<unknown> => {
+      const job = await rpcQueue.add('x', { n: 1 }, { removeOnComplete: 1000 });
+      return job.waitUntilFinished(events, 10_000);
+    };
+
+    const config = resolveConfig(
+      [{ raw: { namespace: ns, shards: 4, prefetch: 64, reentrancy: { enabled: true } }, where: 'bench' }],
+      process.cwd(),
+    );
     const workerTransport = await createBullmqTransport(REDIS_URL, { namespace: ns, maxMessageBytes: config.maxMessageBytes });
     const store = await createRedisStateStore(REDIS_URL, ns);
-    const host = new ActorHost({ config, transport: workerTransport, registry: new ActorRegistry().register(Counter, BenchA, BenchB), store });
+    const host = new ActorHost({
+      config,
+      transport: workerTransport,
+      registry: new ActorRegistry().register(Counter, BenchA, BenchB),
+      store,
+    });
     await host.start();
     const clientTransport = await createBullmqTransport(REDIS_URL, { namespace: ns, maxMessageBytes: config.maxMessageBytes });
     const client = new Client({ transport: clientTransport, shardsFor: (type) => settingsFor(config, type).shards, callTimeout: 30_000 });
     await client.start();
     try {
       const add = (i: number): Promise<unknown> => client.call('Counter', `c${i % 1000}`, 'add', [1]);
+      const chainCall = (i: number): Promise<unknown> => client.call('BenchA', `a${i % 10}`, 'run', [`b${i % 10}`]);
+      // Warm-up: connections, scripts, the 1,000 activations.
+      await measure(300, 4, rpcCall);
       await measure(2000, 16, add);
-      const one = await measure(2000, 1, () => client.call('Counter', 'solo', 'add', [1]));
+      await measure(100, 1, chainCall);
+      // The machine is shared: baseline and turnq rows alternate over ROUNDS rounds, medians reported.
+      const rows: Record<string, Measured[]> = { rpc1: [], rpc16: [], one: [], t16: [], t128: [], chain: [] };
+      for (let round = 0; round < ROUNDS; round++) {
+        rows.rpc1?.push(await measure(800, 1, rpcCall));
+        rows.one?.push(await measure(800, 1, () => client.call('Counter', 'solo', 'add', [1])));
+        rows.rpc16?.push(await measure(3000, 16, rpcCall));
+        rows.t16?.push(await measure(4000, 16, add));
+        rows.t128?.push(await measure(6000, 128, add));
+        rows.chain?.push(await measure(300, 1, chainCall));
+      }
+      const rpc1 = median(rows.rpc1);
+      const rpc16 = median(rows.rpc16);
+      const one = median(rows.one);
+      const t16 = median(rows.t16);
+      const t128 = median(rows.t128);
+      const chain = median(rows.chain);
+      const rounds = `median of ${ROUNDS} alternating rounds`;
+      report.add({ suite: 'bullmq', name: 'baseline: BullMQ add + waitUntilFinished RPC, 1 in flight', ...rpc1, note: rounds });
+      report.add({ suite: 'bullmq', name: 'baseline: BullMQ add + waitUntilFinished RPC, 16 in flight', ...rpc16, note: rounds });
       report.add({
         suite: 'bullmq',
         name: 'turnq RPC (Counter.add, state saved), 1 in flight',
         ...one,
-        note: `p50 ${ms(one.p50Ms / rpc1.p50Ms)}x of waitUntilFinished (target < 1)`,
+        note: `p50 ${ratio(one.p50Ms, rpc1.p50Ms)} of waitUntilFinished (target < 1)`,
       });
-      const t16 = await measure(10_000, 16, add);
-      report.add({ suite: 'bullmq', name: 'turnq RPC, 16 in flight, 1,000 actors', ...t16, note: `${ms(t16.rate / rpc16.rate)}x waitUntilFinished with 16 (target >= 2)` });
-      const t128 = await measure(20_000, 128, add);
-      report.add({ suite: 'bullmq', name: 'turnq RPC, 128 in flight, 1,000 actors', ...t128, note: `${ms(t128.rate / rpc16.rate)}x waitUntilFinished with 16` });
-      await measure(200, 1, (i) => client.call('BenchA', `a${i % 10}`, 'run', [`b${i % 10}`]));
-      const chain = await measure(1500, 1, (i) => client.call('BenchA', `a${i % 10}`, 'run', [`b${i % 10}`]));
-      report.add({ suite: 'bullmq', name: 'turnq A -> B -> A chain, 1 in flight', ...chain, note: `p50 ${ms(chain.p50Ms / rpc1.p50Ms)}x of one waitUntilFinished RPC` });
+      report.add({
+        suite: 'bullmq',
+        name: 'turnq RPC, 16 in flight, 1,000 actors',
+        ...t16,
+        note: `${ratio(t16.rate, rpc16.rate)} waitUntilFinished with 16 (target >= 2)`,
+      });
+      report.add({
+        suite: 'bullmq',
+        name: 'turnq RPC, 128 in flight, 1,000 actors',
+        ...t128,
+        note: `${ratio(t128.rate, rpc16.rate)} waitUntilFinished with 16`,
+      });
+      report.add({
+        suite: 'bullmq',
+        name: 'turnq A -> B -> A chain, 1 in flight',
+        ...chain,
+        note: `p50 ${ratio(chain.p50Ms, rpc1.p50Ms)} of one waitUntilFinished RPC`,
+      });
     } finally {
       await client.close();
       await host.stop();
       await clientTransport.close();
       await workerTransport.close();
       await store.close();
+      await rpcWorker.close();
+      await events.close();
+      await rpcQueue.close();
     }
   } finally {
     await deleteKeys(admin, [`${ns}:*`, `${ns}.*`, `bull:${ns}.*`]);

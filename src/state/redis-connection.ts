@@ -28,7 +28,7 @@ export function redisOptions(role: RedisRole) {
   return {
     lazyConnect: true,
     maxRetriesPerRequest: role === 'command' ? 3 : null,
-    enableAutoPipelining: role === 'command',
+    enableAutoPipelining: false,
     connectionName: `turnq-${role}`,
     retryStrategy: (attempt: number) => Math.min(50 * attempt, 1000),
   } as const;

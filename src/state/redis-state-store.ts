@@ -171,7 +171,12 @@ export class RedisStateStore implements StateStore {
 }
 
 /** Connects to Redis at `url`; keys go under `namespace`. */
-export async function createRedisStateStore(url: string, namespace: string): Promise<StateStore> {
+export function createRedisStateStore(url: string, namespace: string): Promise<StateStore> {
+  return openRedisStateStore(url, namespace);
+}
+
+/** The same, typed as the class (tests and tools use `peek`). */
+export async function openRedisStateStore(url: string, namespace: string): Promise<RedisStateStore> {
   let redis: Redis;
   try {
     redis = await openRedis(url, 'command');

@@ -39,4 +39,3 @@ export async function deleteNamespace(ns: string, url = REDIS_URL): Promise<void
     redis.disconnect();
   }
 }
-

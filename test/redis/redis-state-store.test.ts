@@ -43,12 +43,17 @@ redisTest('a write with an older epoch is refused with STATE_FENCED and writes n
   const scope = `${ns}.shard.Counter.0`;
   await store.save('Counter/1', { json: '"old owner"', handled: [ok('a', 1)], fence: { scope, epoch: 1 } });
   await store.save('Counter/1', { json: '"new owner"', handled: [ok('b', 2)], fence: { scope, epoch: 2 } });
-  const error = await t.throwsAsync(store.save('Counter/1', { json: '"stale"', handled: [ok('c', 3)], fence: { scope, epoch: 1 } }), { instanceOf: TurnqError });
+  const error = await t.throwsAsync(store.save('Counter/1', { json: '"stale"', handled: [ok('c', 3)], fence: { scope, epoch: 1 } }), {
+    instanceOf: TurnqError,
+  });
   t.is(error?.code, 'STATE_FENCED');
   t.true(error?.retryable);
   const loaded = await store.load('Counter/1');
   t.is(loaded.json, '"new owner"');
-  t.deepEqual(loaded.handled.map((h) => h.messageId), ['a', 'b']);
+  t.deepEqual(
+    loaded.handled.map((h) => h.messageId),
+    ['a', 'b'],
+  );
   // The fence is per scope: another shard's epochs are independent.
   await store.save('Counter/2', { json: '"other"', handled: [], fence: { scope: `${ns}.shard.Counter.1`, epoch: 1 } });
   // An epoch issued by a lease (INCR of the fence key) fences older writers even before any new write.

@@ -126,11 +126,7 @@ class AmqpTransport implements Transport {
   sendReply(address: string, reply: Reply): Promise<void> {
     if (this.#closed) return Promise.reject(new TurnqError('TRANSPORT_CLOSED'));
     // No mandatory flag: a reply to a caller that is gone has nobody waiting for it.
-    return this.#publisher.publish(address, encodeReply(reply), {
-      persistent: false,
-      mandatory: false,
-      correlationId: reply.correlationId,
-    });
+    return this.#publisher.publishUnconfirmed(address, encodeReply(reply), { correlationId: reply.correlationId });
   }
 
   broadcast(message: ControlMessage): Promise<void> {
@@ -138,12 +134,7 @@ class AmqpTransport implements Transport {
     const exchange = names.control(this.#settings.namespace);
     this.#controlDeclared ??= this.#declareControl();
     return this.#controlDeclared.then(() =>
-      this.#publisher.publish(
-        '',
-        { headers: {}, body: Buffer.from(JSON.stringify(message)) },
-        { persistent: false, mandatory: false },
-        exchange,
-      ),
+      this.#publisher.publishUnconfirmed('', { headers: {}, body: Buffer.from(JSON.stringify(message)) }, {}, exchange),
     );
   }
 

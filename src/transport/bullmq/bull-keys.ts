@@ -1,7 +1,7 @@
 /**
  * The BullMQ keys of a queue that turnq's own Lua scripts touch (BullMQ 6 layout, default prefix
  * `bull`): `bull:<queue>:wait` (LIST, consumed from the right), `:active` (LIST, newest fetched on the
- * left), `:stalled` (SET), `:marker` (ZSET that wakes blocked workers), and per job `bull:<queue>:<id>`
+ * left), `:stalled` (SET), `:prioritized` (ZSET), `:marker` (ZSET that wakes blocked workers), and per job `bull:<queue>:<id>`
  * (HASH; field `stc` counts redeliveries) and `bull:<queue>:<id>:lock` (STRING, the holder's token).
  */
 import { BULL_PREFIX } from '../../state/redis-keys.js';
@@ -10,6 +10,7 @@ export interface BullQueueKeys {
   readonly active: string;
   readonly wait: string;
   readonly stalled: string;
+  readonly prioritized: string;
   readonly marker: string;
   /** `bull:<queue>:`, to which a job id is appended. */
   readonly jobPrefix: string;
@@ -17,5 +18,12 @@ export interface BullQueueKeys {
 
 export function bullKeys(queue: string): BullQueueKeys {
   const base = `${BULL_PREFIX}:${queue}:`;
-  return { active: `${base}active`, wait: `${base}wait`, stalled: `${base}stalled`, marker: `${base}marker`, jobPrefix: base };
+  return {
+    active: `${base}active`,
+    wait: `${base}wait`,
+    stalled: `${base}stalled`,
+    prioritized: `${base}prioritized`,
+    marker: `${base}marker`,
+    jobPrefix: base,
+  };
 }

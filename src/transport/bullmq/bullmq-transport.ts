@@ -175,7 +175,7 @@ export class BullmqTransport implements Transport {
     if (types.length > 0) await this.#redis.sadd(redisKeys.types(ns), ...types);
     await announceLane();
     const lane = new QueueConsumer(context, spec, laneQueue, 'priority', Number.POSITIVE_INFINITY, undefined);
-    lane.start();
+    await lane.start();
     const laneTimer = setInterval(() => {
       announceLane().catch((error: unknown) => {
         context.logger.warn({ err: error }, 'announcing the priority lane failed');

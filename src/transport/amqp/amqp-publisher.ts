@@ -1,0 +1,235 @@
+/**
+ * The publishing side of a transport: one confirm channel per connection that
+ * - publishes invocations to the default exchange with routing key = queue name and `mandatory: true`,
+ *   resolving on the broker's confirm and rejecting when the message was returned (a returned message
+ *   is still confirmed, so returns are matched to publishes by the AMQP `message_id` property) or nacked;
+ * - consumes RabbitMQ direct reply-to (`amq.rabbitmq.reply-to`, no-ack, on this same channel, as the
+ *   broker requires) and hands each reply to the reply endpoint whose call it answers;
+ * - publishes dead letters (confirmed too);
+ * and one plain channel (no confirms) for replies and control messages: a reply goes to a direct
+ * reply-to address, which the broker never confirms more usefully than "accepted" (a caller that is
+ * gone drops it), so a confirm there would only cost a frame per call.
+ *
+ * Calls waiting for a reply are tracked by message id; when the connection is lost their replies
+ * (addressed to this channel) can never arrive, so each gets a TRANSPORT_UNAVAILABLE error reply at once.
+ */
+import type * as amqp from 'amqplib';
+import type { Logger } from 'pino';
+import { TurnqError } from '../../errors/turnq-error.js';
+import { decodeReply, type WireMessage } from '../../protocol/codec.js';
+import type { Reply } from '../../protocol/invocation.js';
+import type { AmqpConnection, ConnectionUser } from './amqp-connection.js';
+import { DIRECT_REPLY_TO, wireMessageOf } from './amqp-topology.js';
+
+export interface PublishOptions {
+  readonly persistent: boolean;
+  readonly mandatory: boolean;
+  /** AMQP message_id; used to match a return with its publish. */
+  readonly messageId?: string;
+  readonly correlationId?: string;
+  /** Ask for the reply on this channel's direct reply-to. */
+  readonly directReplyTo?: boolean;
+  /** An explicit AMQP reply_to (a republished message keeps its caller's address). */
+  readonly replyTo?: string;
+  /** The error for a returned (unroutable) message. */
+  readonly unroutable?: () => TurnqError;
+}
+
+interface PendingPublish {
+  returned: boolean;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+  readonly unroutable: (() => TurnqError) | undefined;
+}
+
+interface TrackedCall {
+  readonly onReply: (reply: Reply) => void;
+  readonly deadline: number;
+}
+
+export class AmqpPublisher implements ConnectionUser {
+  readonly #connection: AmqpConnection;
+  readonly #logger: Logger;
+  #channel: amqp.ConfirmChannel | undefined;
+  #plain: amqp.Channel | undefined;
+  readonly #pending = new Map<string, PendingPublish>();
+  #seq = 0;
+  readonly #calls = new Map<string, TrackedCall>();
+  readonly #endpoints = new Set<(reply: Reply) => void>();
+  #sweep: NodeJS.Timeout | undefined;
+
+  constructor(connection: AmqpConnection, logger: Logger) {
+    this.#connection = connection;
+    this.#logger = logger;
+  }
+
+  async up(connection: amqp.ChannelModel): Promise<void> {
+    const channel = await connection.createConfirmChannel();
+    channel.on('error', (error: Error) => {
+      this.#logger.warn({ err: error }, 'publish channel error');
+    });
+    channel.on('close', () => {
+      if (this.#channel !== channel) return;
+      this.#channel = undefined;
+      this.down(new TurnqError('TRANSPORT_UNAVAILABLE', { message: 'publish channel closed' }));
+      this.#connection.reset('publish channel closed');
+    });
+    channel.on('return', (message: amqp.Message) => {
+      const key: unknown = message.properties.messageId;
+      const entry = typeof key === 'string' ? this.#pending.get(key) : undefined;
+      if (entry !== undefined) entry.returned = true;
+      else this.#logger.warn({ messageId: key }, 'a returned message matched no publish');
+    });
+    await channel.consume(
+      DIRECT_REPLY_TO,
+      (message) => {
+        if (message !== null) this.#onReply(message);
+      },
+      { noAck: true },
+    );
+    const plain = await connection.createChannel();
+    plain.on('error', (error: Error) => {
+      this.#logger.warn({ err: error }, 'reply channel error');
+    });
+    plain.on('close', () => {
+      if (this.#plain !== plain) return;
+      this.#plain = undefined;
+      this.#connection.reset('reply channel closed');
+    });
+    this.#plain = plain;
+    this.#channel = channel;
+    this.#sweep ??= setInterval(() => {
+      this.#expire();
+    }, 5000).unref();
+  }
+
+  down(error: TurnqError): void {
+    this.#channel = undefined;
+    this.#plain = undefined;
+    for (const [key, entry] of this.#pending) {
+      this.#pending.delete(key);
+      entry.reject(error);
+    }
+    for (const [id, call] of this.#calls) {
+      this.#calls.delete(id);
+      call.onReply({ correlationId: id, status: 'error', error: error.toWire() });
+    }
+  }
+
+  /** Publishes and resolves on the broker's confirm; rejects when returned, nacked or disconnected. */
+  publish(routingKey: string, message: WireMessage, options: PublishOptions, exchange = ''): Promise<void> {
+    const channel = this.#channel;
+    if (channel === undefined) {
+      return Promise.reject(new TurnqError(this.#connection.closed ? 'TRANSPORT_CLOSED' : 'TRANSPORT_UNAVAILABLE'));
+    }
+    let key = options.messageId ?? `p${++this.#seq}`;
+    if (this.#pending.has(key)) key = `${key}#${++this.#seq}`;
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.set(key, { returned: false, resolve, reject, unroutable: options.unroutable });
+      const properties: amqp.Options.Publish = {
+        headers: message.headers,
+        persistent: options.persistent,
+        mandatory: options.mandatory,
+        messageId: key,
+        contentType: 'application/json',
+        contentEncoding: 'utf-8',
+      };
+      if (options.correlationId !== undefined) properties.correlationId = options.correlationId;
+      if (options.directReplyTo === true) properties.replyTo = DIRECT_REPLY_TO;
+      else if (options.replyTo !== undefined) properties.replyTo = options.replyTo;
+      try {
+        channel.publish(exchange, routingKey, message.body, properties, (error: unknown) => {
+          this.#confirmed(key, error);
+        });
+      } catch (error) {
+        // amqplib throws synchronously on oversized headers (RangeError) or a closed channel.
+        this.#pending.delete(key);
+        reject(
+          error instanceof RangeError
+            ? new TurnqError('MESSAGE_TOO_LARGE', { message: `message headers too large: ${error.message}` })
+            : new TurnqError('TRANSPORT_UNAVAILABLE', { message: String(error), cause: error }),
+        );
+      }
+    });
+  }
+
+  /** Publishes without a confirm (replies, control): resolves once handed to the connection. */
+  publishUnconfirmed(routingKey: string, message: WireMessage, options: { correlationId?: string }, exchange = ''): Promise<void> {
+    const channel = this.#plain;
+    if (channel === undefined) {
+      return Promise.reject(new TurnqError(this.#connection.closed ? 'TRANSPORT_CLOSED' : 'TRANSPORT_UNAVAILABLE'));
+    }
+    const properties: amqp.Options.Publish = process.env.XNOHDR === '1' ? { contentType: 'application/json' } : { headers: message.headers, contentType: 'application/json', contentEncoding: 'utf-8' };
+    if (options.correlationId !== undefined) properties.correlationId = options.correlationId;
+    try {
+      channel.publish(exchange, routingKey, message.body, properties);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(new TurnqError('TRANSPORT_UNAVAILABLE', { message: String(error), cause: error }));
+    }
+  }
+
+  #confirmed(key: string, error: unknown): void {
+    const entry = this.#pending.get(key);
+    if (entry === undefined) return;
+    this.#pending.delete(key);
+    if (error !== null && error !== undefined)
+      entry.reject(
+        new TurnqError('PUBLISH_FAILED', {
+          message: `the broker did not confirm the message: ${error instanceof Error ? error.message : 'nack'}`,
+          cause: error,
+        }),
+      );
+    else if (entry.returned) entry.reject(entry.unroutable?.() ?? new TurnqError('PUBLISH_UNROUTABLE'));
+    else entry.resolve();
+  }
+
+  // ---- replies ----
+
+  addEndpoint(onReply: (reply: Reply) => void): void {
+    this.#endpoints.add(onReply);
+  }
+
+  removeEndpoint(onReply: (reply: Reply) => void): void {
+    this.#endpoints.delete(onReply);
+    for (const [id, call] of this.#calls) if (call.onReply === onReply) this.#calls.delete(id);
+  }
+
+  /** Remembers which endpoint waits for the reply to `messageId` (until its deadline). */
+  track(messageId: string, onReply: (reply: Reply) => void, deadline: number): void {
+    this.#calls.set(messageId, { onReply, deadline });
+  }
+
+  untrack(messageId: string): void {
+    this.#calls.delete(messageId);
+  }
+
+  #onReply(message: amqp.Message): void {
+    let reply: Reply;
+    try {
+      const wire = wireMessageOf(message);
+      const cid: unknown = message.properties.correlationId;
+      reply = decodeReply(typeof cid === 'string' && wire.headers['turnq-correlation-id'] === undefined ? { headers: { ...wire.headers, 'turnq-correlation-id': cid }, body: wire.body } : wire);
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'undecodable reply dropped');
+      return;
+    }
+    const call = this.#calls.get(reply.correlationId);
+    if (call !== undefined) {
+      this.#calls.delete(reply.correlationId);
+      call.onReply(reply);
+      return;
+    }
+    // A reply to a call published without tracking (publishRaw): every endpoint ignores ids it does not wait for.
+    for (const endpoint of this.#endpoints) endpoint(reply);
+  }
+
+  #expire(): void {
+    const now = Date.now();
+    for (const [id, call] of this.#calls) if (call.deadline < now - 1000) this.#calls.delete(id);
+  }
+
+  close(): void {
+    clearInterval(this.#sweep);
+  }
+}

@@ -1,0 +1,342 @@
+/**
+ * Consumes one BullMQ queue (a shard queue while this worker holds its lease, or the worker's priority
+ * lane) with a BullMQ Worker in manual mode (`getNextJob` / `moveToCompleted`), so that turnq decides
+ * what counts against the window:
+ *
+ * - at most `prefetch` runnable deliveries are held; a parked delivery (waiting for a locked actor) does
+ *   not count, so the fetch loop goes on and the chain holding the lock keeps flowing;
+ * - ack = `moveToCompleted` with this consumer's lock token (a stale holder's ack fails and is logged);
+ * - requeue and close put the jobs back at the front of the wait list, oldest consumed first;
+ * - undecodable or invalid jobs are dead-lettered, with an error reply when they have a reply address.
+ *
+ * BullMQ's own lock renewal and stalled check are off: the shard lease (shard-lease.ts) decides who
+ * owns the jobs; locks are taken for LOCK_MS and extended every LOCK_MS / 2 while held.
+ */
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { TurnqError } from '../../errors/turnq-error.js';
+import { decodeInvocation, replyAddressOf } from '../../protocol/codec.js';
+import { randomId } from '../../protocol/ids.js';
+import type { Lane, Reply } from '../../protocol/invocation.js';
+import { luaScript, runScript } from '../../state/redis-connection.js';
+import { BULL_PREFIX } from '../../state/redis-keys.js';
+import type { Fence } from '../../state/state-store.js';
+import type { ConsumeSpec, Delivery } from '../transport.js';
+import { fromEnvelope, headersOf } from './job-envelope.js';
+import { bullKeys } from './bull-keys.js';
+import { returnJobs } from './shard-lease.js';
+
+export const LOCK_MS = 10 * 60_000;
+/**
+ * KEYS[1] wait, KEYS[2] prioritized, KEYS[3] marker
+ * Returns 1 when jobs are waiting; 0 when none, after removing the immediate marker (member "0") so
+ * that BZPOPMIN on the marker blocks until the next add (every add puts the marker back).
+ */
+export const MORE_WAITING_SCRIPT = luaScript(
+  'turnq-more-waiting',
+  `if redis.call('LLEN', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[2]) > 0 then return 1 end
+redis.call('ZREM', KEYS[3], '0')
+return 0`,
+);
+
+/** Longest single wait for new jobs (seconds); the loop then checks again. */
+export const MARKER_WAIT_S = 5;
+
+export interface ConsumerContext {
+  /** Commands and scripts (fails fast while Redis is away). */
+  readonly redis: Redis;
+  /** The connection handed to BullMQ workers (`maxRetriesPerRequest: null`, as BullMQ requires). */
+  readonly workerRedis: Redis;
+  readonly maxBytes: number;
+  readonly logger: Logger;
+  deadLetter(queue: string, data: unknown, error: TurnqError): Promise<void>;
+  sendReply(address: string, reply: Reply): Promise<void>;
+}
+
+/** BullMQ's own conversion of raw job data (what its processing loop uses after fetchNext). */
+interface WorkerInternals {
+  nextJobFromJobData(jobData: unknown, jobId: string, token: string): Promise<Job | undefined>;
+}
+
+interface Held {
+  readonly job: Job;
+  readonly seq: number;
+  parked: boolean;
+}
+
+export class QueueConsumer {
+  readonly queue: string;
+  readonly #context: ConsumerContext;
+  readonly #spec: ConsumeSpec;
+  readonly #lane: Lane;
+  readonly #prefetch: number;
+  readonly #fence: Fence | undefined;
+  readonly #worker: Worker;
+  readonly #token = randomId();
+  readonly #held = new Map<string, Held>();
+  readonly #pending = new Set<Promise<unknown>>();
+  #runnable = 0;
+  #seq = 0;
+  #stopping = false;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #lockTimer: NodeJS.Timeout | undefined;
+  #blocking: Redis | undefined;
+  /** Set while a fetch is under way (see #exclusive). */
+  #fetching: Promise<void> | undefined;
+  readonly #markerKey: string;
+  readonly #markerKeys: string[];
+
+  constructor(context: ConsumerContext, spec: ConsumeSpec, queue: string, lane: Lane, prefetch: number, fence: Fence | undefined) {
+    this.#context = context;
+    this.#spec = spec;
+    this.queue = queue;
+    this.#lane = lane;
+    this.#prefetch = prefetch;
+    this.#fence = fence;
+    const keys = bullKeys(queue);
+    this.#markerKey = keys.marker;
+    this.#markerKeys = [keys.wait, keys.prioritized, keys.marker];
+    this.#worker = new Worker(queue, null, {
+      connection: context.workerRedis,
+      prefix: BULL_PREFIX,
+      autorun: false,
+      lockDuration: LOCK_MS,
+      skipStalledCheck: true,
+      skipLockRenewal: true,
+      drainDelay: 5,
+    });
+    this.#worker.on('error', (error) => {
+      if (!this.#stopping) context.logger.warn({ err: error, queue }, 'BullMQ worker error');
+    });
+  }
+
+  /** Opens the connection that waits for new jobs, then starts fetching. */
+  async start(): Promise<void> {
+    const blocking = this.#context.workerRedis.duplicate();
+    // Failures surface through the BZPOPMIN calls (logged in #waitForJobs).
+    blocking.on('error', () => undefined);
+    await blocking.connect();
+    this.#blocking = blocking;
+    this.#loop = this.#run();
+    this.#lockTimer = setInterval(() => {
+      this.#extendLocks();
+    }, LOCK_MS / 2).unref();
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping) {
+      if (this.#runnable >= this.#prefetch) {
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
+        continue;
+      }
+      let fetched: boolean;
+      try {
+        fetched = await this.#exclusive(async () => {
+          const job = await this.#worker.getNextJob(this.#token, { block: false });
+          if (job?.id === undefined) return false;
+          this.#take(job);
+          return true;
+        });
+      } catch (error) {
+        if (this.#stopping) break;
+        this.#context.logger.warn({ err: error, queue: this.queue }, 'fetching a job failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
+      // BullMQ leaves a marker behind every fetched job; when nothing waits, clear it so that the next
+      // wait blocks instead of costing an empty fetch.
+      if (!fetched || !(await this.#moreWaiting())) await this.#waitForJobs();
+    }
+  }
+
+  /**
+   * Fetches run one at a time (the loop's, and the ack's `fetchNext`), each delivering what it got
+   * before the next starts: deliveries follow queue order, which per-actor order relies on.
+   */
+  async #exclusive<T>(fetch: () => Promise<T>): Promise<T> {
+    while (this.#fetching !== undefined) await this.#fetching;
+    let done: () => void = () => undefined;
+    this.#fetching = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    try {
+      return await fetch();
+    } finally {
+      this.#fetching = undefined;
+      done();
+    }
+  }
+
+  /** A fetched job: delivered, or kept for close() to return (in fetch order) when closing. */
+  #take(job: Job): void {
+    if (this.#stopping) {
+      this.#held.set(job.id as string, { job, seq: this.#seq++, parked: false });
+      return;
+    }
+    this.#deliver(job);
+  }
+
+  /**
+   * The queue is empty: block on BullMQ's marker (a ZSET every add touches) on a connection of our own
+   * until a job is added, or MARKER_WAIT_S. One BZPOPMIN per idle period instead of BullMQ's blocking
+   * fetch, which costs an extra BZPOPMIN and moveToActive per job.
+   */
+  async #waitForJobs(): Promise<void> {
+    const blocking = this.#blocking;
+    if (blocking === undefined || this.#stopping) return;
+    try {
+      await blocking.bzpopmin(this.#markerKey, MARKER_WAIT_S);
+    } catch (error) {
+      if (this.#stopping) return;
+      this.#context.logger.warn({ err: error, queue: this.queue }, 'waiting for jobs failed; retrying');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  async #moreWaiting(): Promise<boolean> {
+    try {
+      return (await runScript(this.#context.redis, MORE_WAITING_SCRIPT, this.#markerKeys, [])) === 1;
+    } catch (error) {
+      this.#context.logger.warn({ err: error, queue: this.queue }, 'checking for waiting jobs failed');
+      return true;
+    }
+  }
+
+  #wakeLoop(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Runs a Redis operation the consumer must finish before closing; failures are logged. */
+  #track<T>(operation: Promise<T>, what = 'returning jobs'): Promise<T | undefined> {
+    const tracked = operation.catch((error: unknown) => {
+      this.#context.logger.warn({ err: error, queue: this.queue }, `${what} failed`);
+      return undefined;
+    });
+    this.#pending.add(tracked);
+    void tracked.finally(() => this.#pending.delete(tracked));
+    return tracked;
+  }
+
+  #deliver(job: Job): void {
+    const id = job.id as string;
+    const held: Held = { job, seq: this.#seq++, parked: false };
+    this.#held.set(id, held);
+    this.#runnable++;
+    const release = (): boolean => {
+      if (this.#held.get(id) !== held) return false;
+      this.#held.delete(id);
+      if (!held.parked) this.#runnable--;
+      this.#wakeLoop();
+      return true;
+    };
+    const complete = (): void => {
+      if (!release()) return;
+      // With room in the window, the ack fetches the next job in the same script (as BullMQ's own
+      // processing loop does): one round trip per job under load instead of two.
+      if (this.#stopping || this.#runnable >= this.#prefetch || this.#fetching !== undefined) {
+        void this.#track(job.moveToCompleted(null, this.#token, false), 'acknowledging a job');
+        return;
+      }
+      void this.#track(
+        this.#exclusive(async () => this.#takeFetched(await job.moveToCompleted(null, this.#token, true))),
+        'acknowledging a job',
+      );
+    };
+    const deadLetter = (error: TurnqError): void => {
+      if (!release()) return;
+      void this.#track(
+        this.#context.deadLetter(this.queue, job.data, error).then(() => job.moveToCompleted(null, this.#token, false)),
+        'dead-lettering a job',
+      );
+      this.#spec.onDeadLetter?.(error.code, error.message);
+    };
+    let delivery: Delivery;
+    try {
+      const invocation = decodeInvocation(fromEnvelope(job.data), this.#context.maxBytes);
+      const base = {
+        invocation,
+        lane: this.#lane,
+        redeliveries: job.stalledCounter,
+        ack: complete,
+        requeue: () => {
+          if (release()) void this.#track(returnJobs(this.#context.redis, this.queue, this.#token, [id]));
+        },
+        deadLetter,
+        park: () => {
+          if (held.parked || this.#held.get(id) !== held) return;
+          held.parked = true;
+          this.#runnable--;
+          this.#wakeLoop();
+        },
+        unpark: () => {
+          if (!held.parked || this.#held.get(id) !== held) return;
+          held.parked = false;
+          this.#runnable++;
+        },
+      };
+      delivery = this.#fence === undefined ? base : { ...base, fence: this.#fence };
+    } catch (error) {
+      const coded = error instanceof TurnqError ? error : new TurnqError('MESSAGE_UNDECODABLE', { message: String(error) });
+      const address = replyAddressOf(headersOf(job.data));
+      if (address !== undefined) {
+        void this.#track(
+          this.#context.sendReply(address.replyTo, { correlationId: address.correlationId, status: 'error', error: coded.toWire() }),
+          'replying to an invalid job',
+        );
+      }
+      deadLetter(coded);
+      return;
+    }
+    this.#spec.onDelivery(delivery);
+  }
+
+  /** A job handed back by `moveToCompleted(…, fetchNext)`: delivered like one the loop fetched. */
+  async #takeFetched(result: unknown): Promise<void> {
+    if (!Array.isArray(result) || result[0] === undefined || result[0] === null || result[0] === 0) return;
+    const worker = this.#worker as unknown as WorkerInternals;
+    const next = await worker.nextJobFromJobData(result[0], result[1] as string, this.#token);
+    if (next?.id !== undefined) this.#take(next);
+  }
+
+  #extendLocks(): void {
+    const ids = [...this.#held.keys()];
+    if (ids.length === 0) return;
+    void this.#track(
+      this.#worker.extendJobLocks(
+        ids,
+        ids.map(() => this.#token),
+        LOCK_MS,
+      ),
+      'extending job locks',
+    );
+  }
+
+  /**
+   * Stops fetching. `giveBack`: the jobs still held go back to the front of the queue, in order (a
+   * clean close, or a lost lease: only jobs still locked by this consumer move). Waits for acks in flight.
+   */
+  async close(giveBack: boolean): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    clearInterval(this.#lockTimer);
+    this.#wakeLoop();
+    // Interrupts a blocking wait; a fetch already under way ends and lands in #held.
+    this.#blocking?.disconnect();
+    await this.#worker.close(true);
+    await this.#loop;
+    await Promise.all([...this.#pending]);
+    const held = [...this.#held.values()].sort((a, b) => b.seq - a.seq);
+    this.#held.clear();
+    if (giveBack) {
+      const ids = held.map((h) => h.job.id as string);
+      await this.#track(returnJobs(this.#context.redis, this.queue, this.#token, ids));
+    }
+    await Promise.all([...this.#pending]);
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Invalid and poison messages on RabbitMQ, published with plain amqplib as a foreign publisher would:
+ * undecodable, oversized and incomplete messages (missing actor type, bad depth, unknown method) land
+ * in `<ns>.dead-letter` with `turnq-error-code` and `turnq-error-reason`, each caller with a reply
+ * address gets an error reply, and the worker serves the next message. Counted redelivery: a message
+ * redelivered past the limit is dead-lettered with MESSAGE_DELIVERY_LIMIT; one below it is served.
+ */
+import { randomBytes } from 'node:crypto';
+import * as amqp from 'amqplib';
+import type { ExecutionContext } from 'ava';
+import { Actor } from '../../src/actor/actor.js';
+import { HEADER } from '../../src/protocol/headers.js';
+import { names } from '../../src/protocol/sharding.js';
+import { ActorRegistry } from '../../src/actor/actor-registry.js';
+import { resolveConfig } from '../../src/config/load-config.js';
+import { ActorHost } from '../../src/runtime/actor-host.js';
+import { shardQueueArguments } from '../../src/transport/amqp/amqp-topology.js';
+import { AMQP_URL, amqpBackends, createAmqpFixture } from '../helpers/amqp-backend.js';
+import { startCluster } from '../helpers/cluster.js';
+import { amqpTest } from './amqp-helpers.js';
+
+class Echo extends Actor<{ calls: number }> {
+  static readonly type = 'Echo';
+  protected override initialState(): { calls: number } {
+    return { calls: 0 };
+  }
+  echo(value: unknown): unknown {
+    this.state.calls++;
+    return value;
+  }
+}
+
+const hex = (): string => randomBytes(16).toString('hex');
+
+function headersFor(id: string, method: string, extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const headers: Record<string, string | undefined> = {
+    [HEADER.protocol]: '1',
+    [HEADER.messageId]: id,
+    [HEADER.actorType]: 'Echo',
+    [HEADER.actorId]: 'a',
+    [HEADER.method]: method,
+    [HEADER.reentrancyId]: hex(),
+    [HEADER.callStack]: '[]',
+    [HEADER.depth]: '1',
+    [HEADER.deadline]: String(Date.now() + 20_000),
+    ...extra,
+  };
+  return Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** A plain amqplib caller with direct reply-to; resolves replies by correlation id. */
+async function plainCaller(t: ExecutionContext): Promise<{
+  channel: amqp.ConfirmChannel;
+  call(queue: string, headers: Record<string, string>, body: Buffer): Promise<Record<string, unknown>>;
+}> {
+  const connection = await amqp.connect(AMQP_URL);
+  t.teardown(() => connection.close());
+  const channel = await connection.createConfirmChannel();
+  const waiting = new Map<string, (body: Record<string, unknown>) => void>();
+  await channel.consume(
+    'amq.rabbitmq.reply-to',
+    (msg) => {
+      const id: unknown = msg?.properties.correlationId;
+      if (msg !== null && typeof id === 'string') waiting.get(id)?.(JSON.parse(msg.content.toString('utf8')) as Record<string, unknown>);
+    },
+    { noAck: true },
+  );
+  return {
+    channel,
+    call: async (queue, headers, body) => {
+      const id = headers[HEADER.messageId] ?? '';
+      const reply = new Promise<Record<string, unknown>>((resolve) => waiting.set(id, resolve));
+      channel.publish('', queue, body, { headers, messageId: id, replyTo: 'amq.rabbitmq.reply-to', persistent: true, mandatory: true });
+      await channel.waitForConfirms();
+      return reply;
+    },
+  };
+}
+
+/** Resolves with the first `count` messages of the dead-letter queue (consumed, acked). */
+async function deadLetters(t: ExecutionContext, namespace: string, count: number): Promise<amqp.ConsumeMessage[]> {
+  const connection = await amqp.connect(AMQP_URL);
+  t.teardown(() => connection.close());
+  const channel = await connection.createChannel();
+  const got: amqp.ConsumeMessage[] = [];
+  return new Promise((resolve, reject) => {
+    channel
+      .consume(names.deadLetter(namespace), (msg) => {
+        if (msg === null) return;
+        channel.ack(msg);
+        got.push(msg);
+        if (got.length === count) resolve(got);
+      })
+      .catch(reject);
+  });
+}
+
+const headerOf = (msg: amqp.ConsumeMessage, name: string): unknown =>
+  (msg.properties.headers as Record<string, unknown> | undefined)?.[name];
+
+amqpTest('undecodable, oversized and incomplete messages are dead-lettered with their reason and answered', async (t) => {
+  const cluster = await startCluster(t, amqpBackends[0]!, { actors: [Echo], config: { shards: 1 } });
+  const ns = cluster.fixture.namespace;
+  const queue = names.shard(ns, 'Echo', 0);
+  const caller = await plainCaller(t);
+  const args = Buffer.from(JSON.stringify({ args: [1] }));
+  const cases: [string, Record<string, string>, Buffer, string][] = [
+    ['not JSON', headersFor(hex(), 'echo'), Buffer.from('{not json'), 'MESSAGE_UNDECODABLE'],
+    ['oversized', headersFor(hex(), 'echo'), Buffer.from(JSON.stringify({ args: ['x'.repeat(1024 * 1024 + 10)] })), 'MESSAGE_TOO_LARGE'],
+    ['missing actor type', headersFor(hex(), 'echo', { [HEADER.actorType]: undefined }), args, 'MESSAGE_INVALID'],
+    ['bad depth', headersFor(hex(), 'echo', { [HEADER.depth]: '3' }), args, 'MESSAGE_INVALID'],
+    ['unknown method', headersFor(hex(), 'nope'), args, 'ACTOR_METHOD_UNKNOWN'],
+  ];
+  const dead = deadLetters(t, ns, cases.length);
+  for (const [what, headers, body, code] of cases) {
+    const reply = await caller.call(queue, headers, body);
+    t.is(reply.status, 'error', what);
+    t.is((reply.error as { code?: unknown } | undefined)?.code, code, what);
+    // The worker serves the next message.
+    const ok = await caller.call(queue, headersFor(hex(), 'echo'), args);
+    t.deepEqual(ok, { status: 'ok', result: 1 }, `after ${what}`);
+  }
+  const messages = await dead;
+  t.deepEqual(
+    messages.map((m) => headerOf(m, HEADER.errorCode)?.toString()),
+    cases.map((c) => c[3]),
+  );
+  for (const m of messages) {
+    t.true(String(headerOf(m, HEADER.errorReason)).length > 0);
+    t.is(String(headerOf(m, 'turnq-dead-letter-queue')), queue);
+  }
+  t.is(messages[0]?.content.toString('utf8'), '{not json');
+});
+
+amqpTest('counted redelivery: past the limit a message is dead-lettered with MESSAGE_DELIVERY_LIMIT, below it is served', async (t) => {
+  const namespace = `tq-redeliver-${randomBytes(4).toString('hex')}`;
+  // Declare the shard queue as the worker will, then play a consumer that gives two messages back
+  // (so they arrive redelivered) before the worker starts.
+  const caller = await plainCaller(t);
+  const queue = names.shard(namespace, 'Echo', 0);
+  await caller.channel.assertQueue(queue, { durable: true, arguments: shardQueueArguments(namespace) });
+  await caller.channel.assertQueue(names.deadLetter(namespace), { durable: true });
+  const poisoned = headersFor(hex(), 'echo', { 'turnq-delivery-count': '5' });
+  const fresh = headersFor(hex(), 'echo');
+  const body = Buffer.from(JSON.stringify({ args: ['hi'] }));
+  const replies = [caller.call(queue, poisoned, body), caller.call(queue, fresh, body)];
+  const grabberConnection = await amqp.connect(AMQP_URL);
+  const grabber = await grabberConnection.createChannel();
+  await new Promise<void>((resolve) => {
+    let seen = 0;
+    void grabber.consume(queue, (msg) => {
+      if (msg !== null && ++seen === 2) {
+        grabber.nackAll(true);
+        resolve();
+      }
+    });
+  });
+  await grabberConnection.close();
+  const dead = deadLetters(t, namespace, 1);
+  const fixture = createAmqpFixture(namespace);
+  fixture.queues.add(queue);
+  const config = resolveConfig([{ raw: { namespace, shards: 1 }, where: '' }], process.cwd());
+  const host = new ActorHost({
+    config,
+    transport: await fixture.transport(),
+    registry: new ActorRegistry().register(Echo),
+    store: await fixture.store(),
+  });
+  t.teardown(async () => {
+    await host.stop();
+    await fixture.cleanup();
+  });
+  await host.start();
+  const [limitReply, okReply] = await Promise.all(replies);
+  t.is((limitReply?.error as { code?: unknown } | undefined)?.code, 'MESSAGE_DELIVERY_LIMIT');
+  t.deepEqual(okReply, { status: 'ok', result: 'hi' });
+  const [message] = await dead;
+  t.is(String(headerOf(message!, HEADER.errorCode)), 'MESSAGE_DELIVERY_LIMIT');
+  t.is(String(headerOf(message!, HEADER.messageId)), String(poisoned[HEADER.messageId]));
+});

@@ -1,0 +1,60 @@
+/**
+ * Fencing, for real: a worker process owns the only shard and is running a turn when it is paused
+ * (SIGSTOP) long enough to lose its lease. A second worker takes the shard (new epoch), re-runs the
+ * reclaimed message and a newer call, and saves. When the stale owner resumes, its turn ends and its
+ * save is refused with STATE_FENCED: the new owner's state stays.
+ */
+import { Redis } from 'ioredis';
+import { ActorRegistry } from '../../src/actor/actor-registry.js';
+import { resolveConfig } from '../../src/config/load-config.js';
+import { names } from '../../src/protocol/sharding.js';
+import { ActorHost } from '../../src/runtime/actor-host.js';
+import { redisKeys } from '../../src/state/redis-keys.js';
+import { openRedisStateStore } from '../../src/state/redis-state-store.js';
+import { createBullmqTransport } from '../../src/transport/bullmq/bullmq-transport.js';
+import { Counter } from '../../workers/actors/counter.js';
+import { Gate } from './fixtures/gate.js';
+import { REDIS_URL, redisTest } from './redis-test.js';
+import { spawnWorker } from './spawn-worker.js';
+
+redisTest('a stale owner whose lease was taken cannot overwrite the new owner state', async (t, ns) => {
+  const stale = await spawnWorker(ns, { TURNQ_SHARDS: '1' });
+  t.teardown(async () => {
+    stale.kill('SIGKILL');
+    await stale.exited;
+  });
+  const config = resolveConfig([{ raw: { namespace: ns, shards: 1 }, where: 'test' }], process.cwd());
+  const transport = await createBullmqTransport(REDIS_URL, { namespace: ns, maxMessageBytes: config.maxMessageBytes });
+  const store = await openRedisStateStore(REDIS_URL, ns);
+  const host = new ActorHost({ config, transport, registry: new ActorRegistry().register(Counter, Gate), store });
+  await host.start();
+  t.teardown(async () => {
+    await host.stop();
+    await transport.close();
+    await store.close();
+  });
+  const redis = new Redis(REDIS_URL);
+  t.teardown(() => {
+    redis.disconnect();
+  });
+  const scope = names.shard(ns, 'Gate', 0);
+  t.is(await redis.get(redisKeys.fence(ns, scope)), '1', 'the first worker owns the shard with epoch 1');
+
+  const gate = host.client.actor<Gate>('Gate', 'g');
+  const held = gate.hold('stale', 1500);
+  await stale.waitFor((line) => line.turn === 'Gate/g.hold');
+  stale.kill('SIGSTOP');
+
+  // The new owner takes the shard once the stale lease expires, re-runs the reclaimed `hold`, then `set`.
+  t.is(await gate.set('new'), 'new');
+  t.is(await held, 'stale');
+  t.is(await redis.get(redisKeys.fence(ns, scope)), '2');
+  t.deepEqual(await store.peek('Gate/g'), { value: 'new' });
+
+  // The stale owner resumes: its `hold` ends and its save (epoch 1) is refused.
+  stale.kill('SIGCONT');
+  const refused = await stale.waitFor((line) => JSON.stringify(line).includes('STATE_FENCED'));
+  t.truthy(refused);
+  t.deepEqual(await store.peek('Gate/g'), { value: 'new' });
+  t.is(await gate.get(), 'new');
+});
