@@ -59,7 +59,7 @@ async function deleteKeys(redis: Redis, patterns: string[]): Promise<void> {
   }
 }
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 interface Measured {
   rate: number;
@@ -76,7 +76,9 @@ function median(runs: Measured[] | undefined): Measured {
 
 const ratio = (value: number, base: number): string => `${(value / base).toFixed(2)}x`;
 
-export async function runBullmqBench(report: BenchReport): Promise<void> {
+export async function runBullmqBench(report: BenchReport, scale = Number(process.env.BENCH_SCALE ?? '1')): Promise<void> {
+  /** Call counts scaled by BENCH_SCALE (0.2 for a quick run). */
+  const n = (count: number): number => Math.max(20, Math.round(count * scale));
   const ns = `bench-${randomId().slice(0, 8)}`;
   const admin = new Redis(REDIS_URL);
   const connection = { url: REDIS_URL };
@@ -85,7 +87,7 @@ export async function runBullmqBench(report: BenchReport): Promise<void> {
     const oneWayQueue = new Queue(`${ns}.raw.oneway`, { connection });
     let processed = 0;
     let allProcessed: (() => void) | undefined;
-    const oneWayTotal = 6000;
+    const oneWayTotal = n(6000);
     const oneWayWorker = new Worker(
       `${ns}.raw.oneway`,
       () => {
@@ -122,13 +124,37 @@ export async function runBullmqBench(report: BenchReport): Promise<void> {
         if (popped !== null) await echoServer.lpush(`${ns}.raw.rep`, popped[1]);
       }
     })();
-    const raw = await measure(3000, 1, async () => {
+    const raw = await measure(n(3000), 1, async () => {
       await caller.lpush(`${ns}.raw.req`, 'x');
       return echoClient.brpop(`${ns}.raw.rep`, 5);
     });
     report.add({ suite: 'bullmq', name: 'baseline: Redis LPUSH + BRPOP RPC, 1 in flight', ...raw });
     echoing = false;
     await echoLoop;
+
+    // ---- the two reply mechanisms alone: a reply list (LPUSH, BRPOP) against a stream read the way
+    // QueueEvents reads BullMQ's events (XADD, XREAD BLOCK); one reply in flight, reader already waiting.
+    const listReply = await measure(n(3000), 1, async () => {
+      const read = echoClient.brpop(`${ns}.raw.replies`, 5);
+      await caller.lpush(`${ns}.raw.replies`, 'r');
+      return read;
+    });
+    report.add({ suite: 'bullmq', name: 'reply path: LPUSH + waiting BRPOP', ...listReply });
+    let lastId = '$';
+    const streamReply = await measure(n(3000), 1, async () => {
+      const read = echoClient.xread('BLOCK', 5000, 'STREAMS', `${ns}.raw.events`, lastId);
+      await caller.xadd(`${ns}.raw.events`, 'MAXLEN', '~', '10000', '*', 'event', 'completed');
+      const got = await read;
+      const entries = got?.[0]?.[1];
+      lastId = entries?.[entries.length - 1]?.[0] ?? lastId;
+      return got;
+    });
+    report.add({
+      suite: 'bullmq',
+      name: 'reply path: XADD + waiting XREAD BLOCK (QueueEvents)',
+      ...streamReply,
+      note: `p50 ${ratio(listReply.p50Ms, streamReply.p50Ms)} for the list`,
+    });
     echoServer.disconnect();
     echoClient.disconnect();
     caller.disconnect();
@@ -168,18 +194,18 @@ export async function runBullmqBench(report: BenchReport): Promise<void> {
       const add = (i: number): Promise<unknown> => client.call('Counter', `c${i % 1000}`, 'add', [1]);
       const chainCall = (i: number): Promise<unknown> => client.call('BenchA', `a${i % 10}`, 'run', [`b${i % 10}`]);
       // Warm-up: connections, scripts, the 1,000 activations.
-      await measure(300, 4, rpcCall);
-      await measure(2000, 16, add);
-      await measure(100, 1, chainCall);
+      await measure(n(300), 4, rpcCall);
+      await measure(n(2000), 16, add);
+      await measure(n(100), 1, chainCall);
       // The machine is shared: baseline and turnq rows alternate over ROUNDS rounds, medians reported.
       const rows: Record<string, Measured[]> = { rpc1: [], rpc16: [], one: [], t16: [], t128: [], chain: [] };
       for (let round = 0; round < ROUNDS; round++) {
-        rows.rpc1?.push(await measure(800, 1, rpcCall));
-        rows.one?.push(await measure(800, 1, () => client.call('Counter', 'solo', 'add', [1])));
-        rows.rpc16?.push(await measure(3000, 16, rpcCall));
-        rows.t16?.push(await measure(4000, 16, add));
-        rows.t128?.push(await measure(6000, 128, add));
-        rows.chain?.push(await measure(300, 1, chainCall));
+        rows.rpc1?.push(await measure(n(600), 1, rpcCall));
+        rows.one?.push(await measure(n(600), 1, () => client.call('Counter', 'solo', 'add', [1])));
+        rows.rpc16?.push(await measure(n(2500), 16, rpcCall));
+        rows.t16?.push(await measure(n(3000), 16, add));
+        rows.t128?.push(await measure(n(5000), 128, add));
+        rows.chain?.push(await measure(n(200), 1, chainCall));
       }
       const rpc1 = median(rows.rpc1);
       const rpc16 = median(rows.rpc16);

@@ -293,7 +293,23 @@ export class Activation implements ActorLink {
     this.#host.chainLocked(inv.reentrancyId, -1);
     this.#holder = null;
     this.#currentTurn = null;
-    this.#pump();
+    if (failure !== undefined) this.#discard();
+    else this.#pump();
+  }
+
+  /**
+   * After a failed save the store may hold something else than this activation (a newer owner of the
+   * shard wrote, or the outcome of the write is unknown): drop the activation, its state and its record
+   * of handled ids; the messages waiting go back to their queue (oldest ends first in line) and the next
+   * message loads the actor again.
+   */
+  #discard(): void {
+    this.status = 'failed';
+    this.stopTimers();
+    const waiting = this.#queue?.drain() ?? [];
+    this.#queue = null;
+    for (let i = waiting.length - 1; i >= 0; i--) waiting[i]?.delivery?.requeue();
+    this.#host.settled();
   }
 
   #invoke(work: Work): unknown {

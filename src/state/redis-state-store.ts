@@ -12,6 +12,10 @@
  * holds a newer epoch; otherwise the key is raised to the write's epoch. The BullMQ transport INCRs the
  * same key when a worker acquires a shard, so a stale owner is refused as soon as a new owner exists.
  *
+ * Stale loads: the store remembers the id of the last write it loaded or made for each actor, and a save
+ * is refused with STATE_FENCED when another writer saved the actor in between (a worker that lost a shard
+ * and got it back must not write from what it had in memory).
+ *
  * Errors: a lost connection or a restarting Redis is retried for up to STORE_RETRY_MS (writes are
  * idempotent by write id, so a retried save whose first answer was lost is not applied twice); after that
  * the call fails with STATE_STORE_FAILED (retryable). The connection reconnects by itself.
@@ -27,14 +31,18 @@ import { HANDLED_RECORD_LIMIT, type HandledMessage, type LoadedState, type State
 /**
  * KEYS[1] state key (HASH: `json`, `write`), KEYS[2] handled key, KEYS[3] fence key (ignored when ARGV[3] is '')
  * ARGV[1] state JSON, ARGV[2] handled record limit, ARGV[3] fencing epoch or '', ARGV[4] write id,
- * ARGV[5..] handled entries (JSON), oldest first
- * Returns {0, newest epoch} when written, {1, newest epoch} when this write id was already applied (a retry
- * after a lost answer: nothing done again), {-1, newest epoch} when fenced (nothing written).
+ * ARGV[5] expected id of the current write ('' no check, 'none' the actor must have no state yet),
+ * ARGV[6..] handled entries (JSON), oldest first
+ * Returns {0, newest epoch} when written; {1, 0} when this write id was already applied (a retry after a
+ * lost answer: nothing done again); {-1, newest epoch} when fenced; {-2, 0} when the state changed since
+ * the writer loaded it (another writer came in between). Nothing is written in the last two cases.
  */
 export const SAVE_SCRIPT = luaScript(
   'turnq-save-state',
   `local newest = 0
-if redis.call('HGET', KEYS[1], 'write') == ARGV[4] then return {1, newest} end
+local current = redis.call('HGET', KEYS[1], 'write')
+if current == ARGV[4] then return {1, 0} end
+if ARGV[5] ~= '' and (current or 'none') ~= ARGV[5] then return {-2, 0} end
 if ARGV[3] ~= '' then
   local epoch = tonumber(ARGV[3])
   newest = tonumber(redis.call('GET', KEYS[3]) or '0')
@@ -45,12 +53,15 @@ if ARGV[3] ~= '' then
   end
 end
 redis.call('HSET', KEYS[1], 'json', ARGV[1], 'write', ARGV[4])
-if #ARGV > 4 then
-  redis.call('RPUSH', KEYS[2], unpack(ARGV, 5))
+if #ARGV > 5 then
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, 6))
   redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
 end
 return {0, newest}`,
 );
+
+/** How many actors' last seen write ids a store remembers (an actor not remembered is saved unchecked). */
+export const SEEN_LIMIT = 100_000;
 
 /** How long a load or save keeps retrying while Redis is unreachable before failing STATE_STORE_FAILED. */
 export const STORE_RETRY_MS = 10_000;
@@ -95,6 +106,8 @@ export class RedisStateStore implements StateStore {
   readonly kind = 'redis';
   readonly namespace: string;
   readonly #redis: Redis;
+  /** Actor key -> id of the write this process last loaded or made: a save expects it is still current. */
+  readonly #seen = new Map<string, string>();
   #closed = false;
 
   constructor(redis: Redis, namespace: string) {
@@ -107,7 +120,7 @@ export class RedisStateStore implements StateStore {
       const results = await retrying(() =>
         this.#redis
           .multi()
-          .hget(redisKeys.state(this.namespace, actorKey), 'json')
+          .hmget(redisKeys.state(this.namespace, actorKey), 'json', 'write')
           .lrange(redisKeys.handled(this.namespace, actorKey), 0, -1)
           .exec(),
       );
@@ -115,7 +128,8 @@ export class RedisStateStore implements StateStore {
       const [stateResult, handledResult] = results;
       if (stateResult?.[0] != null) throw stateResult[0];
       if (handledResult?.[0] != null) throw handledResult[0];
-      const json = stateResult?.[1];
+      const [json, write] = (stateResult?.[1] ?? []) as (string | null)[];
+      this.#remember(actorKey, write ?? 'none');
       const entries = (handledResult?.[1] ?? []) as string[];
       const handled: HandledMessage[] = entries.map((text) => {
         const entry = JSON.parse(text) as StoredHandled;
@@ -136,14 +150,17 @@ export class RedisStateStore implements StateStore {
     let result: unknown;
     try {
       const writeId = randomId();
+      const expected = this.#seen.get(actorKey) ?? '';
       result = await retrying(() =>
         runScript(
           this.#redis,
           SAVE_SCRIPT,
           [redisKeys.state(ns, actorKey), redisKeys.handled(ns, actorKey), redisKeys.fence(ns, fence?.scope ?? '-')],
-          [write.json, HANDLED_RECORD_LIMIT, fence === undefined ? '' : fence.epoch, writeId, ...entries],
+          [write.json, HANDLED_RECORD_LIMIT, fence === undefined ? '' : fence.epoch, writeId, expected, ...entries],
         ),
       );
+      const [code] = result as [number, number];
+      if (code >= 0) this.#remember(actorKey, writeId);
     } catch (error) {
       throw storeFailed(actorKey, error);
     }
@@ -155,6 +172,20 @@ export class RedisStateStore implements StateStore {
         details: { scope: fence?.scope, epoch: fence?.epoch, newest },
       });
     }
+    if (code === -2) {
+      throw new TurnqError('STATE_FENCED', {
+        actor: actorKey,
+        message: `state of ${actorKey} not written: another writer saved it since this worker loaded it`,
+        details: { reason: 'stale-load' },
+      });
+    }
+  }
+
+  /** Notes the write id this process last saw for an actor (bounded: the oldest entries are dropped). */
+  #remember(actorKey: string, write: string): void {
+    this.#seen.delete(actorKey);
+    this.#seen.set(actorKey, write);
+    if (this.#seen.size > SEEN_LIMIT) this.#seen.delete(this.#seen.keys().next().value as string);
   }
 
   /** The stored state of an actor, parsed (tests and tools). */

@@ -2,13 +2,19 @@
  * The RabbitMQ transport against the real broker: call and reply, one-way sends, unknown actor types
  * and gone lanes as publish errors, and the window problem (a prefetch window full of messages waiting
  * for a locked actor does not block the chain that holds the lock, nor its calls to other actors of the
- * same shard).
+ * same shard); a shard queue that exists with other arguments is a configuration error.
  */
+import * as amqp from 'amqplib';
 import { Actor } from '../../src/actor/actor.js';
+import { ActorRegistry } from '../../src/actor/actor-registry.js';
+import { resolveConfig } from '../../src/config/load-config.js';
+import { names } from '../../src/protocol/sharding.js';
+import { ActorHost } from '../../src/runtime/actor-host.js';
 import { TurnqError } from '../../src/errors/turnq-error.js';
 import { randomId } from '../../src/protocol/ids.js';
 import { startCluster } from '../helpers/cluster.js';
-import { amqpBackends } from '../helpers/amqp-backend.js';
+import { AMQP_URL, amqpBackends, createAmqpFixture } from '../helpers/amqp-backend.js';
+import { uniqueNamespace } from '../helpers/backends.js';
 import { amqpTest } from './amqp-helpers.js';
 
 const backend = amqpBackends[0]!;
@@ -103,4 +109,24 @@ amqpTest('a window full of parked messages still lets the lock holder and its ca
   t.is(await first, 1);
   const counts = await Promise.all(waiting);
   t.true(counts.every((c) => c >= 1));
+});
+
+amqpTest('a shard queue declared with other arguments fails the worker start with CONFIG_INVALID', async (t) => {
+  const namespace = uniqueNamespace('precondition');
+  const fixture = createAmqpFixture(namespace);
+  const queue = names.shard(namespace, 'Echo', 0);
+  fixture.queues.add(queue);
+  t.teardown(() => fixture.cleanup());
+  const connection = await amqp.connect(AMQP_URL);
+  const channel = await connection.createChannel();
+  await channel.assertQueue(queue, { durable: true }); // no single active consumer
+  await connection.close();
+  const config = resolveConfig([{ raw: { namespace, shards: 1 }, where: '' }], process.cwd());
+  const host = new ActorHost({
+    config,
+    transport: await fixture.transport(),
+    registry: new ActorRegistry().register(Echo),
+    store: await fixture.store(),
+  });
+  t.is(await codeOf(host.start()), 'CONFIG_INVALID');
 });

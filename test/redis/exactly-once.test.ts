@@ -4,6 +4,8 @@
  * the middle of the load; a standby takes the shards over (lease expiry, then its reclaim of the dead
  * worker's active jobs). Every call that ends in a retryable error is retried with the same message id.
  * Afterwards every counter equals exactly the number of increments issued to it.
+ *
+ * Runs on BullMQ (required), and on RabbitMQ with the Redis state store when RabbitMQ is reachable.
  */
 import { Client } from '../../src/client/client.js';
 import { TurnqError } from '../../src/errors/turnq-error.js';
@@ -11,26 +13,31 @@ import { randomId } from '../../src/protocol/ids.js';
 import { names } from '../../src/protocol/sharding.js';
 import { redisKeys } from '../../src/state/redis-keys.js';
 import { openRedisStateStore } from '../../src/state/redis-state-store.js';
-import { createBullmqTransport } from '../../src/transport/bullmq/bullmq-transport.js';
+import { createTransport } from '../../src/transport/create-transport.js';
+import { AMQP_URL, amqpUnavailable, deleteAmqpNamespace } from '../helpers/amqp-backend.js';
+import test, { type ExecutionContext } from 'ava';
 import { Redis } from 'ioredis';
 import { REDIS_URL, redisTest } from './redis-test.js';
 import { spawnWorker, type WorkerProcess } from './spawn-worker.js';
+
+/** Probed before any test is declared (ava wants declarations synchronous after the first one). */
+const amqpReason = await amqpUnavailable();
 
 const ACTORS = 100;
 const PER_ACTOR = 25;
 const SHARDS = 4;
 const IN_FLIGHT = 32;
 
-redisTest('no increment lost or counted twice when a worker is killed mid-load', async (t, ns) => {
+async function exactlyOnce(t: ExecutionContext, ns: string, transportUrl: string): Promise<void> {
   const workers: WorkerProcess[] = [];
   t.teardown(async () => {
     for (const w of workers) w.kill('SIGKILL');
     await Promise.all(workers.map((w) => w.exited));
   });
-  const env = { TURNQ_SHARDS: String(SHARDS), TURNQ_PREFETCH: '16' };
+  const env = { TURNQ_SHARDS: String(SHARDS), TURNQ_PREFETCH: '16', TURNQ_TRANSPORT: transportUrl, TURNQ_STATE_STORE: REDIS_URL };
   for (let i = 0; i < 3; i++) workers.push(await spawnWorker(ns, env));
 
-  const transport = await createBullmqTransport(REDIS_URL, { namespace: ns, maxMessageBytes: 1024 * 1024 });
+  const transport = await createTransport(transportUrl, { namespace: ns, maxMessageBytes: 1024 * 1024 });
   const client = new Client({ transport, shardsFor: () => SHARDS, callTimeout: 1000 });
   await client.start();
   const store = await openRedisStateStore(REDIS_URL, ns);
@@ -42,9 +49,10 @@ redisTest('no increment lost or counted twice when a worker is killed mid-load',
     redis.disconnect();
   });
 
-  // Which process owns the shards now (the lease value is `<workerId>:<epoch>`).
+  // The process consuming the shards now: on BullMQ the lease holder (`<workerId>:<epoch>`); on RabbitMQ
+  // the first consumer of each single-active-consumer queue, i.e. the first worker started.
   const lease = await redis.get(redisKeys.lease(ns, names.shard(ns, 'Counter', 0)));
-  const owner = workers.find((w) => lease?.startsWith(`${w.workerId}:`) === true);
+  const owner = transportUrl.startsWith('redis') ? workers.find((w) => lease?.startsWith(`${w.workerId}:`) === true) : workers[0];
   if (owner === undefined) throw new Error(`no worker owns shard 0 (lease ${String(lease)})`);
 
   const total = ACTORS * PER_ACTOR;
@@ -77,6 +85,8 @@ redisTest('no increment lost or counted twice when a worker is killed mid-load',
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
   t.true(killed);
+  // The killed process was serving calls when it died (a turn line was seen before its exit).
+  t.truthy(await owner.waitFor((line) => typeof line.turn === 'string'));
   t.log(`${total} increments, ${retries} retried calls`);
 
   const counts = await Promise.all(Array.from({ length: ACTORS }, (_, i) => store.peek(`Counter/c${i}`)));
@@ -86,4 +96,17 @@ redisTest('no increment lost or counted twice when a worker is killed mid-load',
   t.deepEqual(wrong, []);
   // And through the actors themselves (served by the new owner).
   t.is(await client.call('Counter', 'c0', 'get', []), PER_ACTOR);
-});
+}
+
+redisTest('BullMQ: no increment lost or counted twice when a worker is killed mid-load', (t, ns) => exactlyOnce(t, ns, REDIS_URL));
+
+if (amqpReason === undefined) {
+  redisTest('RabbitMQ + Redis store: no increment lost or counted twice when a worker is killed mid-load', async (t, ns) => {
+    t.teardown(() =>
+      deleteAmqpNamespace(ns, [...Array.from({ length: SHARDS }, (_, i) => names.shard(ns, 'Counter', i)), names.deadLetter(ns)]),
+    );
+    await exactlyOnce(t, ns, AMQP_URL);
+  });
+} else {
+  test.skip(`RabbitMQ + Redis store: exactly once (optional; unreachable: ${amqpReason})`, () => undefined);
+}

@@ -79,9 +79,9 @@ redisTest('a save sent again after its answer was lost is applied once (write id
   });
   const keys = [redisKeys.state(ns, 'Counter/1'), redisKeys.handled(ns, 'Counter/1'), redisKeys.fence(ns, 's')];
   const entry = JSON.stringify({ id: 'm1', reply: null });
-  t.deepEqual(await runScript(redis, SAVE_SCRIPT, keys, ['{"count":1}', HANDLED_RECORD_LIMIT, 1, 'w1', entry]), [0, 1]);
+  t.deepEqual(await runScript(redis, SAVE_SCRIPT, keys, ['{"count":1}', HANDLED_RECORD_LIMIT, 1, 'w1', '', entry]), [0, 1]);
   // The same write again (as a retry after a lost connection would send it), even after a newer epoch.
   await redis.incr(redisKeys.fence(ns, 's'));
-  t.deepEqual(await runScript(redis, SAVE_SCRIPT, keys, ['{"count":1}', HANDLED_RECORD_LIMIT, 1, 'w1', entry]), [1, 0]);
+  t.deepEqual(await runScript(redis, SAVE_SCRIPT, keys, ['{"count":1}', HANDLED_RECORD_LIMIT, 1, 'w1', '', entry]), [1, 0]);
   t.deepEqual(await redis.lrange(keys[1] as string, 0, -1), [entry]);
 });

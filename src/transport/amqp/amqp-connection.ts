@@ -74,7 +74,19 @@ export class AmqpConnection {
   async use(user: ConnectionUser): Promise<void> {
     this.#users.add(user);
     const connection = this.#connection;
-    if (connection !== undefined) await user.up(connection);
+    if (connection === undefined) return;
+    try {
+      await user.up(connection);
+    } catch (error) {
+      this.#users.delete(user);
+      if (error instanceof TurnqError) throw error;
+      const text = error instanceof Error ? error.message : 'unknown error';
+      // PRECONDITION_FAILED: a queue exists with other arguments (declared by another version or tool).
+      throw new TurnqError(text.includes('PRECONDITION_FAILED') ? 'CONFIG_INVALID' : 'TRANSPORT_UNAVAILABLE', {
+        message: `setting up RabbitMQ topology: ${text}`,
+        cause: error,
+      });
+    }
   }
 
   release(user: ConnectionUser): void {

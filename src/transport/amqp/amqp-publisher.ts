@@ -159,7 +159,7 @@ export class AmqpPublisher implements ConnectionUser {
     if (channel === undefined) {
       return Promise.reject(new TurnqError(this.#connection.closed ? 'TRANSPORT_CLOSED' : 'TRANSPORT_UNAVAILABLE'));
     }
-    const properties: amqp.Options.Publish = process.env.XNOHDR === '1' ? { contentType: 'application/json' } : { headers: message.headers, contentType: 'application/json', contentEncoding: 'utf-8' };
+    const properties: amqp.Options.Publish = { headers: message.headers, contentType: 'application/json', contentEncoding: 'utf-8' };
     if (options.correlationId !== undefined) properties.correlationId = options.correlationId;
     try {
       channel.publish(exchange, routingKey, message.body, properties);
@@ -207,9 +207,7 @@ export class AmqpPublisher implements ConnectionUser {
   #onReply(message: amqp.Message): void {
     let reply: Reply;
     try {
-      const wire = wireMessageOf(message);
-      const cid: unknown = message.properties.correlationId;
-      reply = decodeReply(typeof cid === 'string' && wire.headers['turnq-correlation-id'] === undefined ? { headers: { ...wire.headers, 'turnq-correlation-id': cid }, body: wire.body } : wire);
+      reply = decodeReply(wireMessageOf(message));
     } catch (error) {
       this.#logger.warn({ err: error }, 'undecodable reply dropped');
       return;
