@@ -14,8 +14,6 @@ import { HANDLED_RECORD_LIMIT, type HandledMessage } from '../state/state-store.
 /** A handled one-way send: there is no reply to send again. */
 export const NO_REPLY: unique symbol = Symbol('no-reply');
 
-export const HANDLED_IN_MEMORY = 32;
-
 /** 52 bits of a message id: the first 13 hex digits of turnq's own ids, a double FNV-1a otherwise. */
 export function idKey(id: string): number {
   let high = 0;
@@ -44,11 +42,11 @@ export class HandledRecord {
   #unsavedIds: string[] = [];
   #unsavedResults: unknown[] = [];
 
-  constructor(readonly capacity = HANDLED_IN_MEMORY) {
+  constructor(readonly capacity = HANDLED_RECORD_LIMIT) {
     this.#keys = new Float64Array(capacity);
   }
 
-  static from(handled: readonly HandledMessage[], capacity = HANDLED_IN_MEMORY): HandledRecord {
+  static from(handled: readonly HandledMessage[], capacity = HANDLED_RECORD_LIMIT): HandledRecord {
     const record = new HandledRecord(capacity);
     for (const h of handled.slice(-capacity)) record.#put(idKey(h.messageId), h.reply === null ? NO_REPLY : h.reply.result);
     return record;

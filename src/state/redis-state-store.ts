@@ -5,7 +5,7 @@
  *
  * Keys (src/state/redis-keys.ts): `<ns>:state:<actor>` (HASH: `json` the state, `write` the id of the
  * last write), `<ns>:handled:<actor>` (LIST of
- * `{"id","reply"}` JSON, oldest first, trimmed to the newest HANDLED_RECORD_LIMIT = 256 entries) and
+ * `{"id","reply"}` JSON, oldest first, trimmed to the newest HANDLED_RECORD_LIMIT = 32 entries) and
  * `<ns>:fence:<scope>` (newest epoch of a fencing scope).
  *
  * Fencing: a write carrying `fence = {scope, epoch}` is refused with STATE_FENCED when `<ns>:fence:<scope>`

@@ -6,8 +6,11 @@
  */
 import type { Reply } from '../protocol/invocation.js';
 
-/** How many handled message ids each actor remembers (the most recent ones). */
-export const HANDLED_RECORD_LIMIT = 100;
+/**
+ * How many handled messages each actor remembers (the most recent ones), in the store and in its
+ * activation alike. A duplicate older than that is not recognised.
+ */
+export const HANDLED_RECORD_LIMIT = 32;
 
 export interface HandledMessage {
   readonly messageId: string;
