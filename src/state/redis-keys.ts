@@ -1,6 +1,6 @@
 /**
  * Every Redis key turnq writes outside BullMQ's own `bull:<queue>:*` keys, all under the namespace
- * (docs/protocol-redis.md lists them with their types):
+ * (docs/protocol.md lists them with their types):
  *
  * - `<ns>:state:<Type>/<id>`    HASH    `json`: the actor's state as JSON; `write`: id of the last write
  * - `<ns>:handled:<Type>/<id>`  LIST    handled messages, oldest first, JSON `{"id":…,"reply":…|null}`,

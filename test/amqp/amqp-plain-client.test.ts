@@ -1,5 +1,5 @@
 /**
- * docs/protocol-amqp.md promises that a publisher with plain amqplib (no turnq code) can invoke an
+ * docs/protocol.md promises that a publisher with plain amqplib (no turnq code) can invoke an
  * actor and get its reply. This runs the script block of that document, as written, against a worker.
  */
 import { execFile } from 'node:child_process';
@@ -15,13 +15,13 @@ import { amqpTest } from './amqp-helpers.js';
 const run = promisify(execFile);
 
 async function scriptOfDoc(): Promise<string> {
-  const doc = await readFile(join(process.cwd(), 'docs/protocol-amqp.md'), 'utf8');
+  const doc = await readFile(join(process.cwd(), 'docs/protocol.md'), 'utf8');
   const match = /```ts\n(\/\/ invoke\.mts[\s\S]*?)```/.exec(doc);
-  if (match?.[1] === undefined) throw new Error('docs/protocol-amqp.md has no invoke.mts block');
+  if (match?.[1] === undefined) throw new Error('docs/protocol.md has no invoke.mts block');
   return match[1];
 }
 
-amqpTest('the plain amqplib script of docs/protocol-amqp.md invokes an actor and gets its reply', async (t) => {
+amqpTest('the plain amqplib script of docs/protocol.md invokes an actor and gets its reply', async (t) => {
   const cluster = await startCluster(t, amqpBackends[0]!, { actors: [Counter], config: { shards: 3 } });
   // Inside the repository so that `amqplib` resolves from its node_modules.
   const dir = join(process.cwd(), 'node_modules', '.cache', 'turnq-test');

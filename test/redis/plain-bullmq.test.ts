@@ -1,6 +1,6 @@
 /**
  * The documented wire contract, from the outside: test/redis/fixtures/plain-bullmq-call.ts (the
- * script of docs/protocol-redis.md) adds a job with plain BullMQ calls and no turnq code, in a process
+ * script of docs/protocol.md) adds a job with plain BullMQ calls and no turnq code, in a process
  * of its own, and gets the actor's reply from the reply list.
  */
 import { execFile } from 'node:child_process';

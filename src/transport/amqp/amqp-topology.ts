@@ -1,5 +1,5 @@
 /**
- * Everything turnq declares on RabbitMQ, with its arguments (docs/protocol-amqp.md explains each):
+ * Everything turnq declares on RabbitMQ, with its arguments (docs/protocol.md explains each):
  *
  * - `<ns>.shard.<Type>.<n>`: classic queue, durable, `x-single-active-consumer: true`, rejected
  *   messages dead-lettered by the broker to `<ns>.dead-letter` through the default exchange (a fallback

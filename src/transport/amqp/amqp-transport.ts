@@ -2,7 +2,7 @@
  * The RabbitMQ transport (amqplib). One connection per transport (reconnecting, see
  * amqp-connection.ts), one confirm channel for every publish and for direct reply-to
  * (amqp-publisher.ts), and per `consume` a subscription with its own channels (amqp-consumer.ts).
- * Topology and arguments: amqp-topology.ts and docs/protocol-amqp.md.
+ * Topology and arguments: amqp-topology.ts and docs/protocol.md.
  *
  * Publishes:
  * - invocations to `""` with routing key `<ns>.shard.<Type>.<n>` (persistent) or `<ns>.lane.<worker>`

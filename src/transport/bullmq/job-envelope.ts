@@ -1,5 +1,5 @@
 /**
- * The data of a BullMQ job carrying an invocation (docs/protocol-redis.md), the same envelope as the
+ * The data of a BullMQ job carrying an invocation (docs/protocol.md), the same envelope as the
  * other transports: `{ "headers": { "<turnq-…>": "<string>", … }, "body": "<JSON text>" }`, where the
  * headers are the protocol headers of docs/protocol.md and the body the UTF-8 JSON text
  * `{"args":[…]}`. Replies pushed on a client's reply list use the same envelope (JSON text).

@@ -3,7 +3,7 @@
  * LPUSHes the reply envelope `{"headers":{…},"body":"<JSON text>"}` and sets a TTL of REPLY_TTL_MS on the
  * list (so that replies to a client that is gone expire); the client pops them (BLMPOP … RIGHT COUNT 128: oldest first, many per round trip) on a
  * connection of its own.
- * Chosen over BullMQ's QueueEvents, which is slower and trims its stream (docs/protocol-redis.md has
+ * Chosen over BullMQ's QueueEvents, which is slower and trims its stream (docs/protocol.md has
  * the measurements).
  */
 import type { Redis } from 'ioredis';
