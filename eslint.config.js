@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'bin/', '*.config.js'] },
+  { ignores: ['node_modules/', 'dist/', 'bin/', '*.config.js', 'test/run-tests.mjs', '**/*.tmp.*', '**/_tmp*'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
