@@ -76,7 +76,7 @@ export async function runDemo(flags: CommonFlags): Promise<void> {
     const loadMs = performance.now() - loadStarted;
     const sample = await turnq.client.actor<ActorProxy<CounterApi> & CounterApi>('Counter', 'k7').get();
     out(
-      `load: ${calls} increments over ${counters} counters, 64 in flight: ${Math.round((calls / loadMs) * 1000)} calls/s; Counter/k7 = ${sample}`,
+      `load: ${calls} increments over ${counters} counters, 64 in flight: ${Math.round((calls / loadMs) * 1000)} calls/s; Counter/k7 = ${sample} (state in ${turnq.store.kind})`,
     );
 
     const s = printer.stats;
