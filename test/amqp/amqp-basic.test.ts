@@ -16,22 +16,9 @@ import { startCluster } from '../helpers/cluster.js';
 import { AMQP_URL, amqpBackends, createAmqpFixture } from '../helpers/amqp-backend.js';
 import { uniqueNamespace } from '../helpers/backends.js';
 import { amqpTest } from './amqp-helpers.js';
+import { Echo } from './amqp-actors.js';
 
 const backend = amqpBackends[0]!;
-
-class Echo extends Actor<{ calls: number }> {
-  static readonly type = 'Echo';
-  protected override initialState(): { calls: number } {
-    return { calls: 0 };
-  }
-  echo(value: unknown): unknown {
-    this.state.calls++;
-    return value;
-  }
-  calls(): number {
-    return this.state.calls;
-  }
-}
 
 /** `Chain/a.run` calls `Chain/b.ping` (same shard: one shard) then back into itself (priority lane). */
 class Chain extends Actor<{ runs: number }> {

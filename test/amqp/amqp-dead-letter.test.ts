@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import * as amqp from 'amqplib';
 import type { ExecutionContext } from 'ava';
-import { Actor } from '../../src/actor/actor.js';
 import { HEADER } from '../../src/protocol/headers.js';
 import { names } from '../../src/protocol/sharding.js';
 import { ActorRegistry } from '../../src/actor/actor-registry.js';
@@ -18,17 +17,7 @@ import { shardQueueArguments } from '../../src/transport/amqp/amqp-topology.js';
 import { AMQP_URL, amqpBackends, createAmqpFixture } from '../helpers/amqp-backend.js';
 import { startCluster } from '../helpers/cluster.js';
 import { amqpTest } from './amqp-helpers.js';
-
-class Echo extends Actor<{ calls: number }> {
-  static readonly type = 'Echo';
-  protected override initialState(): { calls: number } {
-    return { calls: 0 };
-  }
-  echo(value: unknown): unknown {
-    this.state.calls++;
-    return value;
-  }
-}
+import { Echo } from './amqp-actors.js';
 
 const hex = (): string => randomBytes(16).toString('hex');
 

@@ -8,54 +8,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ExecutionContext } from 'ava';
-import { Actor } from '../../src/actor/actor.js';
-import { ActorRegistry } from '../../src/actor/actor-registry.js';
 import { Client } from '../../src/client/client.js';
-import { resolveConfig } from '../../src/config/load-config.js';
 import { TurnqError } from '../../src/errors/turnq-error.js';
-import { ActorHost } from '../../src/runtime/actor-host.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { amqpConnectionOf } from '../../src/transport/amqp/amqp-transport.js';
-import { createAmqpFixture } from '../helpers/amqp-backend.js';
-import { uniqueNamespace } from '../helpers/backends.js';
 import { amqpSerialTest } from '../amqp/amqp-helpers.js';
+import { startSlowWorker } from '../amqp/amqp-actors.js';
 
 const run = promisify(execFile);
-
-class Slow extends Actor<{ n: number }> {
-  static readonly type = 'Slow';
-  protected override initialState(): { n: number } {
-    return { n: 0 };
-  }
-  async add(ms: number): Promise<number> {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    this.state.n++;
-    return this.state.n;
-  }
-}
-
-async function setup(t: ExecutionContext, label: string): Promise<{ client: Client; transports: Transport[] }> {
-  const namespace = uniqueNamespace(label);
-  const fixture = createAmqpFixture(namespace, label);
-  const config = resolveConfig([{ raw: { namespace, shards: 2, callTimeout: 30_000 }, where: '' }], process.cwd());
-  const workerTransport = await fixture.transport();
-  const host = new ActorHost({
-    config,
-    transport: workerTransport,
-    registry: new ActorRegistry().register(Slow),
-    store: await fixture.store(),
-  });
-  await host.start();
-  const clientTransport = await fixture.transport();
-  const client = new Client({ transport: clientTransport, shardsFor: () => 2, callTimeout: 30_000 });
-  await client.start();
-  t.teardown(async () => {
-    await client.close();
-    await host.stop();
-    await fixture.cleanup();
-  });
-  return { client, transports: [workerTransport, clientTransport] };
-}
 
 async function disrupt(t: ExecutionContext, client: Client, transports: Transport[], action: () => Promise<void>): Promise<void> {
   const ups = transports.map((tr) => amqpConnectionOf(tr)!.nextUp());
@@ -77,14 +37,14 @@ async function disrupt(t: ExecutionContext, client: Client, transports: Transpor
 }
 
 amqpSerialTest('rabbitmqctl close_all_connections: the transport reconnects and resumes', async (t) => {
-  const { client, transports } = await setup(t, 'close-all');
+  const { client, transports } = await startSlowWorker(t, 'close-all', 30_000);
   await disrupt(t, client, transports, async () => {
     await run('rabbitmqctl', ['-q', 'close_all_connections', 'turnq disruptive test']);
   });
 });
 
 amqpSerialTest('RabbitMQ restart: the transport reconnects, declares its topology again and resumes', async (t) => {
-  const { client, transports } = await setup(t, 'restart');
+  const { client, transports } = await startSlowWorker(t, 'restart', 30_000);
   await disrupt(t, client, transports, async () => {
     await run('rabbitmqctl', ['-q', 'stop_app']);
     await run('rabbitmqctl', ['-q', 'start_app']);
