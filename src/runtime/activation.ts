@@ -18,10 +18,8 @@ import type { ActorTypeEntry } from '../actor/actor-registry.js';
 import type { ActorLink, CallOptions, TimerOptions, TurnInfo } from '../actor/actor-types.js';
 import { createProxy } from '../client/actor-proxy.js';
 import type { ActorTypeSettings } from '../config/config-schema.js';
-import { parseDuration } from '../config/duration.js';
 import { toWireError, TurnqError, type TurnqErrorOptions } from '../errors/turnq-error.js';
 import type { ErrorCode } from '../errors/error-codes.js';
-import { randomId } from '../protocol/ids.js';
 import type { Invocation, Reply } from '../protocol/invocation.js';
 import type { Fence } from '../state/state-store.js';
 import { HandledRecord, NO_REPLY } from './handled-record.js';
@@ -31,12 +29,11 @@ import type { HostContext } from './host-context.js';
 import { Mailbox } from './mailbox.js';
 import { turnStorage, type TurnContext } from './turn-context.js';
 import type { Work } from './work.js';
+import { ActivationTimers, type TimerOwner } from './activation-timers.js';
 
 export type ActivationStatus = 'loading' | 'ready' | 'deactivating' | 'gone' | 'failed';
 
-const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
-
-export class Activation implements ActorLink {
+export class Activation implements ActorLink, TimerOwner {
   readonly id: string;
   readonly key: string;
   readonly instance: Actor<unknown>;
@@ -64,7 +61,7 @@ export class Activation implements ActorLink {
   #handled: HandledRecord | null = null;
   #deferredAcks: Delivery[] | null = null;
   #fence: Fence | undefined;
-  #timers: Map<string, NodeJS.Timeout> | null = null;
+  readonly #timers: ActivationTimers = new ActivationTimers(this);
 
   constructor(host: HostContext, entry: ActorTypeEntry, settings: ActorTypeSettings, id: string, key: string) {
     this.#host = host;
@@ -442,47 +439,27 @@ export class Activation implements ActorLink {
     return works;
   }
 
-  // ---- timers ----
+  // ---- timers (activation-timers.ts) ----
+
+  acceptsTimers(): boolean {
+    return this.status === 'ready' && !this.#host.draining;
+  }
+
+  timerFired(name: string, reentrancyId: string): void {
+    const events = this.#host.events;
+    if (events.observed) events.emit({ type: 'timer-fired', actor: this.key, timer: name, reentrancyId, worker: this.#host.workerId });
+  }
 
   registerTimer(name: string, callback: () => unknown, options: TimerOptions): void {
-    const due = parseDuration(options.dueTime, `timer ${name} dueTime`);
-    const period = options.period === undefined ? undefined : parseDuration(options.period, `timer ${name} period`);
-    this.unregisterTimer(name);
-    const timers = (this.#timers ??= new Map());
-    const fire = (): void => {
-      if (this.status !== 'ready' || this.#host.draining) return;
-      if (period === undefined) timers.delete(name);
-      else timers.set(name, setTimeout(fire, period).unref());
-      const reentrancyId = randomId();
-      const events = this.#host.events;
-      if (events.observed) events.emit({ type: 'timer-fired', actor: this.key, timer: name, reentrancyId, worker: this.#host.workerId });
-      const inv: Invocation = {
-        messageId: randomId(),
-        actorType: this.type,
-        actorId: this.id,
-        method: `timer:${name}`,
-        args: [],
-        reentrancyId,
-        stack: [],
-        depth: 1,
-        deadline: NO_DEADLINE,
-      };
-      this.deliver({ inv, lane: 'shard', delivery: undefined, timer: { name, callback } });
-    };
-    timers.set(name, setTimeout(fire, due).unref());
+    this.#timers.register(name, callback, options);
   }
 
   unregisterTimer(name: string): boolean {
-    const timer = this.#timers?.get(name);
-    if (timer === undefined) return false;
-    clearTimeout(timer);
-    this.#timers?.delete(name);
-    return true;
+    return this.#timers.unregister(name);
   }
 
   stopTimers(): void {
-    for (const timer of this.#timers?.values() ?? []) clearTimeout(timer);
-    this.#timers = null;
+    this.#timers.stop();
   }
 
   // ---- what the actor instance reaches (ActorLink) ----
