@@ -76,7 +76,8 @@ const available = await new Promise<boolean>((resolve) => {
   });
 });
 
-const maybe = available ? test : test.skip;
+// Under CI the test runs (and fails) even without a redis-server binary: brokers are required there.
+const maybe = available || (process.env.CI !== undefined && process.env.CI !== '') ? test : test.skip;
 
 maybe('a Redis restart under load: every call ends with a result or a retryable error, counters exact', async (t) => {
   const port = await freePort();
