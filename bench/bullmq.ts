@@ -22,6 +22,7 @@ import { createRedisStateStore } from '../src/state/redis-state-store.js';
 import { createBullmqTransport } from '../src/transport/bullmq/bullmq-transport.js';
 import { Counter } from '../workers/actors/counter.js';
 import { measure, type BenchReport } from './report.js';
+import { unlinkMatching } from '../src/state/redis-connection.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -45,17 +46,6 @@ class BenchB extends Actor<Record<string, never>> {
   }
   async back(from: string): Promise<number> {
     return this.actor<BenchA>('BenchA', from).touch();
-  }
-}
-
-async function deleteKeys(redis: Redis, patterns: string[]): Promise<void> {
-  for (const pattern of patterns) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
   }
 }
 
@@ -251,7 +241,7 @@ export async function runBullmqBench(report: BenchReport, scale = Number(process
       await rpcQueue.close();
     }
   } finally {
-    await deleteKeys(admin, [`${ns}:*`, `${ns}.*`, `bull:${ns}.*`]);
+    await unlinkMatching(admin, [`${ns}:*`, `${ns}.*`, `bull:${ns}.*`]);
     admin.disconnect();
   }
 }

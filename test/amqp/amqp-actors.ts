@@ -8,7 +8,7 @@ import { TurnqError } from '../../src/errors/turnq-error.js';
 import { ActorHost } from '../../src/runtime/actor-host.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { createAmqpFixture } from '../helpers/amqp-backend.js';
-import { uniqueNamespace } from '../helpers/backends.js';
+import { uniqueNamespace, type BackendFixture } from '../helpers/backends.js';
 
 /** Returns what it is given and counts the calls. */
 export class Echo extends Actor<{ calls: number }> {
@@ -78,4 +78,15 @@ export async function startSlowWorker(
     await fixture.cleanup();
   });
   return { client, host, transports: [workerTransport, clientTransport], namespace };
+}
+
+/** A worker hosting Echo on one shard of `namespace` (not started: the test starts it). */
+export async function echoHost(fixture: BackendFixture, namespace: string): Promise<ActorHost> {
+  const config = resolveConfig([{ raw: { namespace, shards: 1 }, where: '' }], process.cwd());
+  return new ActorHost({
+    config,
+    transport: await fixture.transport(),
+    registry: new ActorRegistry().register(Echo),
+    store: await fixture.store(),
+  });
 }

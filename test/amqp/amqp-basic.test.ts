@@ -6,17 +6,14 @@
  */
 import * as amqp from 'amqplib';
 import { Actor } from '../../src/actor/actor.js';
-import { ActorRegistry } from '../../src/actor/actor-registry.js';
-import { resolveConfig } from '../../src/config/load-config.js';
 import { names } from '../../src/protocol/sharding.js';
-import { ActorHost } from '../../src/runtime/actor-host.js';
 import { TurnqError } from '../../src/errors/turnq-error.js';
 import { randomId } from '../../src/protocol/ids.js';
 import { startCluster } from '../helpers/cluster.js';
 import { AMQP_URL, amqpBackends, createAmqpFixture } from '../helpers/amqp-backend.js';
 import { uniqueNamespace } from '../helpers/backends.js';
 import { amqpTest } from './amqp-helpers.js';
-import { Echo } from './amqp-actors.js';
+import { Echo, echoHost } from './amqp-actors.js';
 
 const backend = amqpBackends[0]!;
 
@@ -108,12 +105,6 @@ amqpTest('a shard queue declared with other arguments fails the worker start wit
   const channel = await connection.createChannel();
   await channel.assertQueue(queue, { durable: true }); // no single active consumer
   await connection.close();
-  const config = resolveConfig([{ raw: { namespace, shards: 1 }, where: '' }], process.cwd());
-  const host = new ActorHost({
-    config,
-    transport: await fixture.transport(),
-    registry: new ActorRegistry().register(Echo),
-    store: await fixture.store(),
-  });
+  const host = await echoHost(fixture, namespace);
   t.is(await codeOf(host.start()), 'CONFIG_INVALID');
 });

@@ -10,14 +10,11 @@ import * as amqp from 'amqplib';
 import type { ExecutionContext } from 'ava';
 import { HEADER } from '../../src/protocol/headers.js';
 import { names } from '../../src/protocol/sharding.js';
-import { ActorRegistry } from '../../src/actor/actor-registry.js';
-import { resolveConfig } from '../../src/config/load-config.js';
-import { ActorHost } from '../../src/runtime/actor-host.js';
 import { shardQueueArguments } from '../../src/transport/amqp/amqp-topology.js';
 import { AMQP_URL, amqpBackends, createAmqpFixture } from '../helpers/amqp-backend.js';
 import { startCluster } from '../helpers/cluster.js';
 import { amqpTest } from './amqp-helpers.js';
-import { Echo } from './amqp-actors.js';
+import { Echo, echoHost } from './amqp-actors.js';
 
 const hex = (): string => randomBytes(16).toString('hex');
 
@@ -148,13 +145,7 @@ amqpTest('counted redelivery: past the limit a message is dead-lettered with MES
   const dead = deadLetters(t, namespace, 1);
   const fixture = createAmqpFixture(namespace);
   fixture.queues.add(queue);
-  const config = resolveConfig([{ raw: { namespace, shards: 1 }, where: '' }], process.cwd());
-  const host = new ActorHost({
-    config,
-    transport: await fixture.transport(),
-    registry: new ActorRegistry().register(Echo),
-    store: await fixture.store(),
-  });
+  const host = await echoHost(fixture, namespace);
   t.teardown(async () => {
     await host.stop();
     await fixture.cleanup();

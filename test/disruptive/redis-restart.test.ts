@@ -16,12 +16,12 @@ import { Redis } from 'ioredis';
 import { ActorRegistry } from '../../src/actor/actor-registry.js';
 import { Client } from '../../src/client/client.js';
 import { resolveConfig } from '../../src/config/load-config.js';
-import { TurnqError } from '../../src/errors/turnq-error.js';
 import { randomId } from '../../src/protocol/ids.js';
 import { ActorHost } from '../../src/runtime/actor-host.js';
 import { openRedisStateStore } from '../../src/state/redis-state-store.js';
 import { createBullmqTransport } from '../../src/transport/bullmq/bullmq-transport.js';
 import { Counter } from '../../workers/actors/counter.js';
+import { incrementWithRetries } from '../redis/redis-helpers.js';
 
 const ACTORS = 20;
 const PER_ACTOR = 40;
@@ -110,19 +110,11 @@ maybe('a Redis restart under load: every call ends with a result or a retryable 
   let next = 0;
   let done = 0;
   let restarted: Promise<void> | undefined;
-  const increment = async (actor: string): Promise<void> => {
-    const messageId = randomId();
-    for (;;) {
-      try {
-        await client.call('Counter', actor, 'add', [1], { messageId });
-        return;
-      } catch (error) {
-        // Anything else than a retryable coded error fails the test here.
-        if (!(error instanceof TurnqError) || !error.retryable) throw error;
-        codes.set(error.code, (codes.get(error.code) ?? 0) + 1);
-      }
-    }
-  };
+  // Anything else than a retryable coded error fails the test.
+  const increment = (actor: string): Promise<void> =>
+    incrementWithRetries(client, actor, (code) => {
+      codes.set(code, (codes.get(code) ?? 0) + 1);
+    });
   const lane = async (): Promise<void> => {
     while (next < total) {
       const i = next++;

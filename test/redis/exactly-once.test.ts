@@ -8,8 +8,6 @@
  * Runs on BullMQ (required), and on RabbitMQ with the Redis state store when RabbitMQ is reachable.
  */
 import { Client } from '../../src/client/client.js';
-import { TurnqError } from '../../src/errors/turnq-error.js';
-import { randomId } from '../../src/protocol/ids.js';
 import { names } from '../../src/protocol/sharding.js';
 import { redisKeys } from '../../src/state/redis-keys.js';
 import { openRedisStateStore } from '../../src/state/redis-state-store.js';
@@ -19,6 +17,7 @@ import test, { type ExecutionContext } from 'ava';
 import { Redis } from 'ioredis';
 import { REDIS_URL, redisTest } from './redis-test.js';
 import { spawnWorker, type WorkerProcess } from './spawn-worker.js';
+import { incrementWithRetries } from './redis-helpers.js';
 
 /** Probed before any test is declared (ava wants declarations synchronous after the first one). */
 const amqpReason = await amqpUnavailable();
@@ -60,18 +59,10 @@ async function exactlyOnce(t: ExecutionContext, ns: string, transportUrl: string
   let done = 0;
   let retries = 0;
   let killed = false;
-  const increment = async (actor: string): Promise<void> => {
-    const messageId = randomId();
-    for (;;) {
-      try {
-        await client.call('Counter', actor, 'add', [1], { messageId });
-        return;
-      } catch (error) {
-        if (!(error instanceof TurnqError) || !error.retryable) throw error;
-        retries++;
-      }
-    }
-  };
+  const increment = (actor: string): Promise<void> =>
+    incrementWithRetries(client, actor, () => {
+      retries++;
+    });
   const lane = async (): Promise<void> => {
     while (next < total) {
       const i = next++;

@@ -5,6 +5,10 @@
  */
 import { Redis } from 'ioredis';
 import { BULL_PREFIX } from '../../src/state/redis-keys.js';
+import { unlinkMatching } from '../../src/state/redis-connection.js';
+import type { Client } from '../../src/client/client.js';
+import { TurnqError } from '../../src/errors/turnq-error.js';
+import { randomId } from '../../src/protocol/ids.js';
 
 export const REDIS_URL = process.env.TURNQ_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
@@ -27,15 +31,25 @@ export async function redisUnavailable(url = REDIS_URL): Promise<string | undefi
 export async function deleteNamespace(ns: string, url = REDIS_URL): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 3 });
   try {
-    for (const pattern of [`${ns}:*`, `${ns}.*`, `${BULL_PREFIX}:${ns}.*`]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
-    }
+    await unlinkMatching(redis, [`${ns}:*`, `${ns}.*`, `${BULL_PREFIX}:${ns}.*`]);
   } finally {
     redis.disconnect();
+  }
+}
+
+/**
+ * Calls `Counter.add(1)` on `actor` until it succeeds, retrying every retryable coded error with the same
+ * message id (so a call that did complete is not applied twice); anything else fails the caller.
+ */
+export async function incrementWithRetries(client: Client, actor: string, onRetry: (code: string) => void): Promise<void> {
+  const messageId = randomId();
+  for (;;) {
+    try {
+      await client.call('Counter', actor, 'add', [1], { messageId });
+      return;
+    } catch (error) {
+      if (!(error instanceof TurnqError) || !error.retryable) throw error;
+      onRetry(error.code);
+    }
   }
 }
