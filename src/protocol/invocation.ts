@@ -76,6 +76,9 @@ export function depthFor(targetKey: string, stack: readonly StackFrame[]): numbe
   return depth;
 }
 
+/** The deadline of a chain that has none (a timer callback's); its calls get the default timeout. */
+export const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
+
 /** The callers' stack of a root call: empty, shared. */
 export const ROOT_STACK: readonly StackFrame[] = Object.freeze([]);
 

@@ -7,10 +7,8 @@
 import type { TimerOptions } from '../actor/actor-types.js';
 import { parseDuration } from '../config/duration.js';
 import { randomId } from '../protocol/ids.js';
-import { ROOT_STACK, type Invocation } from '../protocol/invocation.js';
+import { NO_DEADLINE, ROOT_STACK, type Invocation } from '../protocol/invocation.js';
 import type { Work } from './work.js';
-
-const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
 
 export interface TimerOwner {
   readonly type: string;

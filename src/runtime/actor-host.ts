@@ -13,7 +13,7 @@ import { TurnqError } from '../errors/turnq-error.js';
 import { RuntimeEvents } from '../events/runtime-events.js';
 import { silentLogger } from '../logging/logger.js';
 import { randomId } from '../protocol/ids.js';
-import { actorKey, createInvocation, type ControlMessage, type Reply } from '../protocol/invocation.js';
+import { actorKey, createInvocation, NO_DEADLINE, type ControlMessage, type Reply } from '../protocol/invocation.js';
 import { MemoryStateStore } from '../state/memory-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Delivery, PublishRoute, Subscription, Transport } from '../transport/transport.js';
@@ -195,10 +195,6 @@ export class ActorHost implements HostContext {
     return (++this.#turnCounter).toString(36);
   }
 
-  typeOf(type: string): HostedType | undefined {
-    return this.#types.get(type);
-  }
-
   sendReply(address: string, reply: Reply): void {
     this.#transport.sendReply(address, reply).catch((error: unknown) => {
       this.logger.error({ err: error, correlationId: reply.correlationId }, 'reply not sent');
@@ -235,7 +231,8 @@ export class ActorHost implements HostContext {
     const key = actorKey(type, id);
     const now = Date.now();
     let deadline = options?.timeout === undefined ? context.deadline : Math.min(context.deadline, now + this.client.timeoutOf(options));
-    if (deadline === Number.MAX_SAFE_INTEGER) deadline = now + this.config.callTimeout;
+    // A chain with no deadline (a timer's) gives its calls the default timeout.
+    if (deadline === NO_DEADLINE) deadline = now + this.config.callTimeout;
     let route: PublishRoute = { lane: 'shard', shard: this.client.shardOf(type, id) };
     for (let i = stack.length - 1; i >= 0; i--) {
       const frame = stack[i];

@@ -1,7 +1,5 @@
 import type { Logger } from 'pino';
-import type { ActorTypeEntry } from '../actor/actor-registry.js';
 import type { CallOptions } from '../actor/actor-types.js';
-import type { ActorTypeSettings } from '../config/config-schema.js';
 import type { RuntimeEvents } from '../events/runtime-events.js';
 import type { Reply } from '../protocol/invocation.js';
 import type { StateStore } from '../state/state-store.js';
@@ -18,7 +16,6 @@ export interface HostContext {
   now(): number;
   /** A turn id unique on this worker (frames name the worker too). */
   nextTurnId(): string;
-  typeOf(type: string): { entry: ActorTypeEntry; settings: ActorTypeSettings } | undefined;
   sendReply(address: string, reply: Reply): void;
   isCancelled(messageId: string): boolean;
   /** Counts the locks a chain holds on this worker (draining admits only chains already running). */

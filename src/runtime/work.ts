@@ -1,4 +1,4 @@
-import type { Invocation, Lane, Reply } from '../protocol/invocation.js';
+import type { Invocation, Lane } from '../protocol/invocation.js';
 import type { Delivery } from '../transport/transport.js';
 
 /** One unit of work for an activation: a delivered invocation, or a timer callback. */
@@ -8,8 +8,4 @@ export interface Work {
   /** Absent for timer callbacks, which are local. */
   readonly delivery: Delivery | undefined;
   readonly timer: { readonly name: string; readonly callback: () => unknown } | undefined;
-}
-
-export function okReply(correlationId: string, result: unknown): Reply {
-  return { correlationId, status: 'ok', result };
 }

@@ -4,28 +4,19 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import test, { type ExecutionContext } from 'ava';
+import type { ExecutionContext } from 'ava';
+import { brokerTest } from '../helpers/broker-test.js';
 import { amqpUnavailable } from '../helpers/amqp-backend.js';
 
 const run = promisify(execFile);
 const unavailable = await amqpUnavailable();
 
 export function amqpTest(title: string, body: (t: ExecutionContext) => Promise<void>): void {
-  if (unavailable === undefined) test(title, body);
-  else if (process.env.CI !== undefined && process.env.CI !== '') {
-    test(title, (t) => {
-      t.fail(`RabbitMQ is required in CI but unreachable: ${unavailable}`);
-    });
-  } else test.skip(`${title} (unreachable: ${unavailable})`, () => undefined);
+  brokerTest(title, unavailable, body);
 }
 
 export function amqpSerialTest(title: string, body: (t: ExecutionContext) => Promise<void>): void {
-  if (unavailable === undefined) test.serial(title, body);
-  else if (process.env.CI !== undefined && process.env.CI !== '') {
-    test.serial(title, (t) => {
-      t.fail(`RabbitMQ is required in CI but unreachable: ${unavailable}`);
-    });
-  } else test.skip(`${title} (unreachable: ${unavailable})`, () => undefined);
+  brokerTest(title, unavailable, body, { serial: true });
 }
 
 /** Names and pids of the broker's connections whose name contains `part`. */
