@@ -121,6 +121,34 @@ export function decodeInvocation(message: WireMessage, maxBytes = DEFAULT_MAX_ME
   return replyTo === undefined || replyTo === '' ? inv : { ...inv, replyTo };
 }
 
+/** What a transport makes of a message it received: the invocation, or why it is invalid. */
+export type Decoded =
+  | { readonly ok: true; readonly invocation: Invocation }
+  | {
+      readonly ok: false;
+      readonly error: TurnqError;
+      /** The error reply owed to the sender, when the message has a readable reply address. */
+      readonly reply: { readonly address: string; readonly reply: Reply } | undefined;
+    };
+
+/** Decodes a received message; an invalid one comes back with its coded error and its error reply. */
+export function decodeDelivered(message: WireMessage, maxBytes?: number): Decoded {
+  try {
+    return { ok: true, invocation: decodeInvocation(message, maxBytes) };
+  } catch (thrown) {
+    const error = thrown instanceof TurnqError ? thrown : new TurnqError('MESSAGE_UNDECODABLE', { message: String(thrown) });
+    return { ok: false, error, reply: errorReplyFor(message.headers, error) };
+  }
+}
+
+/** The error reply owed to the sender of a message turnq will not run, if it has a reply address. */
+export function errorReplyFor(headers: unknown, error: TurnqError): { address: string; reply: Reply } | undefined {
+  const address = replyAddressOf(headers);
+  return address === undefined
+    ? undefined
+    : { address: address.replyTo, reply: { correlationId: address.correlationId, status: 'error', error: error.toWire() } };
+}
+
 export function encodeReply(reply: Reply): WireMessage {
   const headers: WireHeaders = {
     [HEADER.protocol]: PROTOCOL_VERSION,

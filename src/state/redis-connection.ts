@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 
 export type RedisRole = 'command' | 'blocking' | 'subscriber';
 
@@ -23,8 +24,8 @@ export function luaScript(name: string, source: string): LuaScript {
   return { name, source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-/** ioredis options for a role (also handed to BullMQ). */
-export function redisOptions(role: RedisRole) {
+/** ioredis options for a role. */
+function redisOptions(role: RedisRole) {
   return {
     lazyConnect: true,
     maxRetriesPerRequest: role === 'command' ? 3 : null,
@@ -35,10 +36,14 @@ export function redisOptions(role: RedisRole) {
 }
 
 /** Opens a connection and resolves once it is ready; rejects if Redis cannot be reached. */
-export async function openRedis(url: string, role: RedisRole): Promise<Redis> {
+export async function openRedis(url: string, role: RedisRole, logger?: Logger): Promise<Redis> {
   const redis = new Redis(url, redisOptions(role));
-  // Errors surface through the commands; without a listener ioredis prints every reconnect attempt.
-  redis.on('error', () => undefined);
+  // A command connection's errors surface through its commands. A connection that only listens (the
+  // subscriber) runs no command, so its losses go to `logger`. Without a listener ioredis would print
+  // every reconnect attempt.
+  redis.on('error', (error: unknown) => {
+    logger?.warn({ err: error, role }, 'Redis connection error');
+  });
   try {
     await redis.connect();
   } catch (error) {

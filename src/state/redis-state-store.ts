@@ -20,6 +20,7 @@
  * idempotent by write id, so a retried save whose first answer was lost is not applied twice); after that
  * the call fails with STATE_STORE_FAILED (retryable). The connection reconnects by itself.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { TurnqError } from '../errors/turnq-error.js';
 import { randomId } from '../protocol/ids.js';
@@ -83,7 +84,7 @@ async function retrying<T>(operation: () => Promise<T>): Promise<T> {
       return await operation();
     } catch (error) {
       if (!transient(error) || Date.now() >= giveUp) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 500)));
+      await sleep(Math.min(100 * attempt, 500));
     }
   }
 }
@@ -147,9 +148,9 @@ export class RedisStateStore implements StateStore {
     const entries = write.handled
       .slice(-HANDLED_RECORD_LIMIT)
       .map((h) => JSON.stringify({ id: h.messageId, reply: h.reply } satisfies StoredHandled));
+    const writeId = randomId();
     let result: unknown;
     try {
-      const writeId = randomId();
       const expected = this.#seen.get(actorKey) ?? '';
       result = await retrying(() =>
         runScript(
@@ -159,12 +160,11 @@ export class RedisStateStore implements StateStore {
           [write.json, HANDLED_RECORD_LIMIT, fence === undefined ? '' : fence.epoch, writeId, expected, ...entries],
         ),
       );
-      const [code] = result as [number, number];
-      if (code >= 0) this.#remember(actorKey, writeId);
     } catch (error) {
       throw storeFailed(actorKey, error);
     }
     const [code, newest] = result as [number, number];
+    if (code >= 0) this.#remember(actorKey, writeId);
     if (code === -1) {
       throw new TurnqError('STATE_FENCED', {
         actor: actorKey,

@@ -44,16 +44,11 @@ export class AmqpConnection {
   #closed = false;
   #reconnecting = false;
   #retryTimer: NodeJS.Timeout | undefined;
-  #readyWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   #upWaiters: (() => void)[] = [];
 
   constructor(options: AmqpConnectionOptions) {
     this.#options = options;
     this.name = options.connectionName;
-  }
-
-  get generation(): number {
-    return this.#generation;
   }
 
   /** The live connection, or undefined while disconnected. */
@@ -93,15 +88,6 @@ export class AmqpConnection {
     this.#users.delete(user);
   }
 
-  /** Resolves once connected (at once when connected now). */
-  ready(): Promise<void> {
-    if (this.#closed) return Promise.reject(new TurnqError('TRANSPORT_CLOSED'));
-    if (this.#connection !== undefined) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.#readyWaiters.push({ resolve, reject });
-    });
-  }
-
   async #connectOnce(): Promise<void> {
     let connection: amqp.ChannelModel;
     try {
@@ -139,7 +125,6 @@ export class AmqpConnection {
       });
       throw error instanceof TurnqError ? error : new TurnqError('TRANSPORT_UNAVAILABLE', { message: String(error), cause: error });
     }
-    for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
     for (const waiter of this.#upWaiters.splice(0)) waiter();
   }
 
@@ -203,7 +188,6 @@ export class AmqpConnection {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#retryTimer);
-    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(new TurnqError('TRANSPORT_CLOSED'));
     const connection = this.#connection;
     this.#connection = undefined;
     if (connection !== undefined) {

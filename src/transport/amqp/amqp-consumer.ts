@@ -30,9 +30,9 @@
 import type * as amqp from 'amqplib';
 import type { Logger } from 'pino';
 import { TurnqError } from '../../errors/turnq-error.js';
-import { decodeInvocation, replyAddressOf, type WireMessage } from '../../protocol/codec.js';
+import { decodeDelivered, errorReplyFor, type WireMessage } from '../../protocol/codec.js';
 import { HEADER } from '../../protocol/headers.js';
-import type { ControlMessage, Invocation, Lane } from '../../protocol/invocation.js';
+import type { ControlMessage, Lane } from '../../protocol/invocation.js';
 import { names } from '../../protocol/sharding.js';
 import type { ConsumeSpec, Delivery, Subscription } from '../transport.js';
 import type { AmqpConnection, ConnectionUser } from './amqp-connection.js';
@@ -232,14 +232,12 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
 
   #handle(held: Held, lane: Lane, shard: ShardState | undefined): void {
     const wire = wireMessageOf(held.message);
-    let invocation: Invocation;
-    try {
-      invocation = decodeInvocation(wire, this.#ctx.maxMessageBytes);
-    } catch (error) {
-      const coded = error instanceof TurnqError ? error : new TurnqError('MESSAGE_UNDECODABLE', { message: String(error) });
-      this.#reject(held, shard, wire, coded);
+    const decoded = decodeDelivered(wire, this.#ctx.maxMessageBytes);
+    if (!decoded.ok) {
+      this.#reject(held, shard, wire, decoded.error);
       return;
     }
+    const invocation = decoded.invocation;
     const redeliveries = deliveryCountOf(held.message);
     const delivery: Delivery = {
       invocation,
@@ -287,13 +285,11 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
 
   /** An invalid message: error reply when it has a reply address, then the dead-letter queue. */
   #reject(held: Held, shard: ShardState | undefined, wire: WireMessage, error: TurnqError): void {
-    const address = replyAddressOf(wire.headers);
-    if (address !== undefined) {
-      this.#ctx
-        .sendReply(address.replyTo, { correlationId: address.correlationId, status: 'error', error: error.toWire() })
-        .catch((replyError: unknown) => {
-          this.#ctx.logger.warn({ err: replyError }, 'error reply to an invalid message not sent');
-        });
+    const owed = errorReplyFor(wire.headers, error);
+    if (owed !== undefined) {
+      this.#ctx.sendReply(owed.address, owed.reply).catch((replyError: unknown) => {
+        this.#ctx.logger.warn({ err: replyError }, 'error reply to an invalid message not sent');
+      });
     }
     this.#deadLetter(held, shard, wire, error);
   }

@@ -19,7 +19,7 @@ import type { Redis } from 'ioredis';
 import { TurnqError } from '../../errors/turnq-error.js';
 import { createLogger } from '../../logging/logger.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, encodeInvocation, type WireMessage } from '../../protocol/codec.js';
-import type { ControlMessage, Invocation, Reply } from '../../protocol/invocation.js';
+import { actorKey, type ControlMessage, type Invocation, type Reply } from '../../protocol/invocation.js';
 import { names } from '../../protocol/sharding.js';
 import { closeRedis, openRedis } from '../../state/redis-connection.js';
 import { BULL_PREFIX, redisKeys } from '../../state/redis-keys.js';
@@ -31,6 +31,11 @@ import { openReplyList, pushReply } from './reply-list.js';
 import { ShardOwner } from './shard-owner.js';
 
 /** A lane is announced with this expiry and refreshed every third of it. */
+/** The broker did not take what was sent: retryable. */
+function publishFailed(what: string, error: unknown): TurnqError {
+  return new TurnqError('PUBLISH_FAILED', { message: `${what} failed: ${String(error)}`, cause: error });
+}
+
 export const LANE_TTL_MS = 15_000;
 /** How long a publisher trusts a lane it saw alive. */
 const LANE_CACHE_MS = 1000;
@@ -78,7 +83,7 @@ export class BullmqTransport implements Transport {
     try {
       await this.#queue(name).add(jobName, toEnvelope(message), JOB_OPTIONS);
     } catch (error) {
-      throw new TurnqError('PUBLISH_FAILED', { message: `adding a job to ${name} failed: ${String(error)}`, cause: error });
+      throw publishFailed(`adding a job to ${name}`, error);
     }
   }
 
@@ -88,7 +93,7 @@ export class BullmqTransport implements Transport {
     try {
       hosted = await this.#redis.sismember(redisKeys.types(this.namespace), type);
     } catch (error) {
-      throw new TurnqError('PUBLISH_FAILED', { message: `reading the actor type registry failed: ${String(error)}`, cause: error });
+      throw publishFailed(`reading the actor type registry`, error);
     }
     if (hosted !== 1) throw new TurnqError('ACTOR_TYPE_UNKNOWN', { message: `no worker hosts actor type ${type}`, actor });
     this.#knownTypes.add(type);
@@ -101,7 +106,7 @@ export class BullmqTransport implements Transport {
     try {
       expiry = await this.#redis.zscore(redisKeys.lanes(this.namespace), worker);
     } catch (error) {
-      throw new TurnqError('PUBLISH_FAILED', { message: `reading the lane registry failed: ${String(error)}`, cause: error });
+      throw publishFailed(`reading the lane registry`, error);
     }
     if (expiry === null || Number(expiry) < now)
       throw new TurnqError('PUBLISH_UNROUTABLE', { message: `priority lane of worker ${worker} is gone` });
@@ -110,13 +115,11 @@ export class BullmqTransport implements Transport {
 
   async publish(invocation: Invocation, route: PublishRoute): Promise<void> {
     this.#checkOpen();
-    if (route.lane === 'shard') {
-      await this.#checkType(invocation.actorType, `${invocation.actorType}/${invocation.actorId}`);
-      await this.#add(names.shard(this.namespace, invocation.actorType, route.shard), encodeInvocation(invocation), invocation.method);
-    } else {
-      await this.#checkLane(route.worker);
-      await this.#add(names.lane(this.namespace, route.worker), encodeInvocation(invocation), invocation.method);
-    }
+    if (route.lane === 'shard') await this.#checkType(invocation.actorType, actorKey(invocation.actorType, invocation.actorId));
+    else await this.#checkLane(route.worker);
+    const queue =
+      route.lane === 'shard' ? names.shard(this.namespace, invocation.actorType, route.shard) : names.lane(this.namespace, route.worker);
+    await this.#add(queue, encodeInvocation(invocation), invocation.method);
   }
 
   publishRaw(queue: string, message: WireMessage): Promise<void> {
@@ -135,7 +138,7 @@ export class BullmqTransport implements Transport {
     try {
       await pushReply(this.#redis, address, reply);
     } catch (error) {
-      throw new TurnqError('PUBLISH_FAILED', { message: `sending a reply to ${address} failed: ${String(error)}`, cause: error });
+      throw publishFailed(`sending a reply to ${address}`, error);
     }
   }
 
@@ -144,7 +147,7 @@ export class BullmqTransport implements Transport {
     try {
       await this.#redis.publish(names.control(this.namespace), JSON.stringify(message));
     } catch (error) {
-      throw new TurnqError('PUBLISH_FAILED', { message: `broadcast failed: ${String(error)}`, cause: error });
+      throw publishFailed(`broadcast`, error);
     }
   }
 
@@ -182,7 +185,7 @@ export class BullmqTransport implements Transport {
       });
     }, LANE_TTL_MS / 3).unref();
 
-    const subscriber = await openRedis(this.#url, 'subscriber');
+    const subscriber = await openRedis(this.#url, 'subscriber', context.logger);
     const channel = names.control(ns);
     subscriber.on('message', (from: string, text: string) => {
       if (from !== channel) return;

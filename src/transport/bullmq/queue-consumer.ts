@@ -12,11 +12,12 @@
  * BullMQ's own lock renewal and stalled check are off: the shard lease (shard-lease.ts) decides who
  * owns the jobs; locks are taken for LOCK_MS and extended every LOCK_MS / 2 while held.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { TurnqError } from '../../errors/turnq-error.js';
-import { decodeInvocation, replyAddressOf } from '../../protocol/codec.js';
+import { decodeDelivered, errorReplyFor } from '../../protocol/codec.js';
 import { randomId } from '../../protocol/ids.js';
 import type { Lane, Reply } from '../../protocol/invocation.js';
 import { luaScript, runScript } from '../../state/redis-connection.js';
@@ -144,7 +145,7 @@ export class QueueConsumer {
       } catch (error) {
         if (this.#stopping) break;
         this.#context.logger.warn({ err: error, queue: this.queue }, 'fetching a job failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sleep(200);
         continue;
       }
       // BullMQ leaves a marker behind every fetched job; when nothing waits, clear it so that the next
@@ -193,7 +194,7 @@ export class QueueConsumer {
     } catch (error) {
       if (this.#stopping) return;
       this.#context.logger.warn({ err: error, queue: this.queue }, 'waiting for jobs failed; retrying');
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
   }
 
@@ -258,7 +259,9 @@ export class QueueConsumer {
     };
     let delivery: Delivery;
     try {
-      const invocation = decodeInvocation(fromEnvelope(job.data), this.#context.maxBytes);
+      const decoded = decodeDelivered(fromEnvelope(job.data), this.#context.maxBytes);
+      if (!decoded.ok) throw decoded.error;
+      const invocation = decoded.invocation;
       const base = {
         invocation,
         lane: this.#lane,
@@ -283,13 +286,8 @@ export class QueueConsumer {
       delivery = this.#fence === undefined ? base : { ...base, fence: this.#fence };
     } catch (error) {
       const coded = error instanceof TurnqError ? error : new TurnqError('MESSAGE_UNDECODABLE', { message: String(error) });
-      const address = replyAddressOf(headersOf(job.data));
-      if (address !== undefined) {
-        void this.#track(
-          this.#context.sendReply(address.replyTo, { correlationId: address.correlationId, status: 'error', error: coded.toWire() }),
-          'replying to an invalid job',
-        );
-      }
+      const owed = errorReplyFor(headersOf(job.data), coded);
+      if (owed !== undefined) void this.#track(this.#context.sendReply(owed.address, owed.reply), 'replying to an invalid job');
       deadLetter(coded);
       return;
     }

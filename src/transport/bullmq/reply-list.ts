@@ -6,6 +6,7 @@
  * Chosen over BullMQ's QueueEvents, which is slower and trims its stream (docs/protocol.md has
  * the measurements).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { decodeReply, encodeReply } from '../../protocol/codec.js';
@@ -46,7 +47,7 @@ export async function openReplyList(url: string, address: string, logger: Logger
       } catch (error) {
         if (closed) return;
         logger.warn({ err: error, address }, 'waiting for replies failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sleep(100);
         continue;
       }
       if (popped === null) continue;

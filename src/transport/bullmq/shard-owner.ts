@@ -28,14 +28,6 @@ export class ShardOwner {
     this.queue = queue;
   }
 
-  get owned(): boolean {
-    return this.#lease !== undefined;
-  }
-
-  get epoch(): number | undefined {
-    return this.#lease?.epoch;
-  }
-
   /** Makes a first attempt to take the shard, then keeps trying or renewing in the background. */
   async start(): Promise<void> {
     await this.#tick();

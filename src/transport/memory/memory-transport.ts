@@ -5,7 +5,7 @@
  * prefetch window, redelivery of unacked messages when a consumer goes away.
  */
 import { TurnqError } from '../../errors/turnq-error.js';
-import { decodeInvocation, replyAddressOf, type WireMessage } from '../../protocol/codec.js';
+import { decodeDelivered, type WireMessage } from '../../protocol/codec.js';
 import type { ControlMessage, Invocation, Reply } from '../../protocol/invocation.js';
 import { names } from '../../protocol/sharding.js';
 import type { ConsumeSpec, Delivery, PublishRoute, ReplyEndpoint, Subscription, Transport } from '../transport.js';
@@ -189,14 +189,11 @@ export class MemoryTransport implements Transport {
     let invocation = entry.invocation;
     if (invocation === undefined) {
       const message = entry.message as WireMessage;
-      try {
-        invocation = decodeInvocation(message, this.#maxBytes);
-      } catch (error) {
-        const coded = error instanceof TurnqError ? error : new TurnqError('MESSAGE_UNDECODABLE', { message: String(error) });
-        const address = replyAddressOf(message.headers);
-        if (address !== undefined) {
-          void this.sendReply(address.replyTo, { correlationId: address.correlationId, status: 'error', error: coded.toWire() });
-        }
+      const decoded = decodeDelivered(message, this.#maxBytes);
+      if (decoded.ok) invocation = decoded.invocation;
+      else {
+        const coded = decoded.error;
+        if (decoded.reply !== undefined) void this.sendReply(decoded.reply.address, decoded.reply.reply);
         consumer.unacked.delete(entry);
         consumer.inFlight--;
         this.broker.deadLetters.push({ queue: queue.name, message, code: coded.code, reason: coded.message });
