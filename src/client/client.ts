@@ -30,8 +30,8 @@ interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;
   bucket: number;
-  actor: string;
-  method: string;
+  /** The call (its actor key is built only for an error). */
+  invocation: Invocation;
   cleanup: (() => void) | undefined;
 }
 
@@ -45,13 +45,9 @@ export class Client {
   readonly #deadlines = new DeadlineTimer<string>((id) => {
     const pending = this.#pending.get(id);
     if (pending !== undefined) {
-      this.#settle(
-        id,
-        new TurnqError('DEADLINE_EXCEEDED', {
-          actor: pending.actor,
-          message: `call ${pending.actor}.${pending.method} exceeded its deadline`,
-        }),
-      );
+      const { actorType, actorId, method } = pending.invocation;
+      const actor = actorKey(actorType, actorId);
+      this.#settle(id, new TurnqError('DEADLINE_EXCEEDED', { actor, message: `call ${actor}.${method} exceeded its deadline` }));
     }
   });
   /** Holds the event loop open while calls wait (the deadline timer itself does not). */
@@ -139,22 +135,21 @@ export class Client {
    */
   invoke(invocation: Invocation, route: PublishRoute, signal?: AbortSignal): Promise<unknown> {
     if (this.#closed) return Promise.reject(new TurnqError('TRANSPORT_CLOSED'));
-    const actor = actorKey(invocation.actorType, invocation.actorId);
-    if (signal?.aborted === true) return Promise.reject(new TurnqError('CALL_CANCELLED', { actor }));
+    const actorOf = (): string => actorKey(invocation.actorType, invocation.actorId);
+    if (signal?.aborted === true) return Promise.reject(new TurnqError('CALL_CANCELLED', { actor: actorOf() }));
     return new Promise<unknown>((resolve, reject) => {
       const id = invocation.messageId;
       const pending: Pending = {
         resolve,
         reject,
-        actor,
-        method: invocation.method,
+        invocation,
         cleanup: undefined,
         bucket: this.#deadlines.add(id, invocation.deadline),
       };
       this.#keepAlive ??= setInterval(() => undefined, 1 << 30);
       if (signal !== undefined) {
         const onAbort = (): void => {
-          if (this.#settle(id, new TurnqError('CALL_CANCELLED', { actor }))) {
+          if (this.#settle(id, new TurnqError('CALL_CANCELLED', { actor: actorOf() }))) {
             this.#transport
               .broadcast({
                 kind: 'cancel',
@@ -165,7 +160,10 @@ export class Client {
               })
               // Best effort: a cancellation that does not arrive still ends at the call's deadline.
               .catch((error: unknown) => {
-                this.#logger.warn({ err: error, messageId: id, actor }, 'cancellation not delivered; the call ends at its deadline');
+                this.#logger.warn(
+                  { err: error, messageId: id, actor: actorOf() },
+                  'cancellation not delivered; the call ends at its deadline',
+                );
               });
           }
         };
@@ -183,7 +181,9 @@ export class Client {
       published.catch((error: unknown) => {
         this.#settle(
           id,
-          error instanceof TurnqError ? error : new TurnqError('PUBLISH_FAILED', { actor, cause: error, message: String(error) }),
+          error instanceof TurnqError
+            ? error
+            : new TurnqError('PUBLISH_FAILED', { actor: actorOf(), cause: error, message: String(error) }),
         );
       });
     });

@@ -31,6 +31,19 @@ import { turnStorage, type TurnContext } from './turn-context.js';
 import type { Work } from './work.js';
 import { ActivationTimers, type TimerOwner } from './activation-timers.js';
 
+/** What a running turn needs when it ends. */
+interface TurnState {
+  readonly work: Work;
+  readonly context: TurnContext;
+  /** The state as JSON before the turn, restored if it throws. */
+  readonly snapshot: string;
+  readonly started: number;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
 export type ActivationStatus = 'loading' | 'ready' | 'deactivating' | 'gone' | 'failed';
 
 export class Activation implements ActorLink, TimerOwner {
@@ -52,6 +65,8 @@ export class Activation implements ActorLink, TimerOwner {
   /** Context of the turn that took the lock (see turn-context.ts). */
   #lockContext: TurnContext | undefined;
   #saving = false;
+  /** True while `#pump` hands out the lock (see there). */
+  #pumping = false;
   #queue: Mailbox<Work> | null = null;
   #softWarned = false;
   /** JSON of the state as last saved (or as loaded). */
@@ -134,7 +149,7 @@ export class Activation implements ActorLink, TimerOwner {
     if (this.#holder === inv.reentrancyId && !this.#saving && this.status === 'ready') {
       if (reentrancy.enabled) {
         this.#emitTurnEvent('reentered', work);
-        void this.#runTurn(work, true);
+        this.#runTurn(work, true);
         return;
       }
       const cycle = this.#cycle(inv);
@@ -198,11 +213,15 @@ export class Activation implements ActorLink, TimerOwner {
   #acquire(work: Work): void {
     this.#holder = work.inv.reentrancyId;
     this.#host.chainLocked(this.#holder, 1);
-    void this.#runTurn(work, false);
+    this.#runTurn(work, false);
   }
 
-  /** Runs one turn; never rejects. */
-  async #runTurn(work: Work, reentrant: boolean): Promise<void> {
+  /**
+   * Runs one turn. A method that returns a plain value ends its turn at once, and with a store that
+   * saves synchronously the whole turn (save, reply, ack, release) completes in this call: no promise
+   * is made for a turn that does not await.
+   */
+  #runTurn(work: Work, reentrant: boolean): void {
     const inv = work.inv;
     this.#running++;
     const turn = this.#host.nextTurnId();
@@ -220,30 +239,57 @@ export class Activation implements ActorLink, TimerOwner {
     if (!reentrant) this.#lockContext = context;
     const events = this.#host.events;
     if (events.observed) events.emit({ type: 'turn-started', turn, reentrant, ...this.#turnFields(work) });
-    const snapshot = !reentrant && this.#synced ? this.#committed : (JSON.stringify(this.instance.state) ?? 'null');
+    const turnState: TurnState = {
+      work,
+      context,
+      snapshot: !reentrant && this.#synced ? this.#committed : (JSON.stringify(this.instance.state) ?? 'null'),
+      started: performance.now(),
+    };
     this.#synced = false;
-    const started = performance.now();
-    let reply: Reply;
+    let result: unknown;
     try {
-      const result: unknown = reentrant ? await turnStorage.run(context, () => this.#invoke(work)) : await this.#invoke(work);
-      reply = { correlationId: inv.messageId, status: 'ok', result };
+      result = reentrant ? turnStorage.run(context, () => this.#invoke(work)) : this.#invoke(work);
     } catch (error) {
-      this.instance.state = JSON.parse(snapshot);
-      reply = { correlationId: inv.messageId, status: 'error', error: toWireError(error, this.key) };
+      this.#turnEnded(turnState, this.#failed(turnState, error));
+      return;
     }
+    if (isThenable(result)) {
+      Promise.resolve(result).then(
+        (value: unknown) => {
+          this.#turnEnded(turnState, { correlationId: inv.messageId, status: 'ok', result: value });
+        },
+        (error: unknown) => {
+          this.#turnEnded(turnState, this.#failed(turnState, error));
+        },
+      );
+      return;
+    }
+    this.#turnEnded(turnState, { correlationId: inv.messageId, status: 'ok', result });
+  }
+
+  /** A turn that threw: its state changes are discarded. */
+  #failed(turn: TurnState, error: unknown): Reply {
+    this.instance.state = JSON.parse(turn.snapshot);
+    return { correlationId: turn.work.inv.messageId, status: 'error', error: toWireError(error, this.key) };
+  }
+
+  #turnEnded(turn: TurnState, reply: Reply): void {
+    const { work, context } = turn;
+    const inv = work.inv;
     context.running = false;
     if (this.#lockContext === context) this.#lockContext = undefined;
-    const durationMs = performance.now() - started;
+    const durationMs = performance.now() - turn.started;
     if (durationMs > this.#settings.longTurnWarning) {
       this.#host.logger.warn(
         { actor: this.key, method: inv.method, reentrancyId: inv.reentrancyId, depth: inv.depth, durationMs },
         'long turn',
       );
     }
+    const events = this.#host.events;
     if (events.observed) {
       events.emit({
         type: 'turn-ended',
-        turn,
+        turn: context.frame.turn,
         status: reply.status,
         ...(reply.error === undefined ? {} : { code: reply.error.code }),
         durationMs,
@@ -251,8 +297,9 @@ export class Activation implements ActorLink, TimerOwner {
       });
     }
     this.#running--;
-    if (reply.status === 'ok' && work.timer === undefined) this.#remember(inv, reply);
-    else if (reply.status === 'error' && (inv.replyTo === undefined || work.delivery === undefined)) {
+    if (reply.status === 'ok' && work.timer === undefined) {
+      (this.#handled ??= new HandledRecord()).add(inv.messageId, inv.replyTo === undefined ? null : reply);
+    } else if (reply.status === 'error' && (inv.replyTo === undefined || work.delivery === undefined)) {
       // Nobody waits for this turn (a one-way send or a timer callback): its failure goes to the log.
       this.#host.logger.warn(
         {
@@ -274,12 +321,29 @@ export class Activation implements ActorLink, TimerOwner {
       return;
     }
     this.#saving = true;
-    const failure = await this.#save();
+    const saved = this.#save();
+    if (saved instanceof Promise) {
+      saved.then(
+        (failure) => {
+          this.#release(work, reply, failure);
+        },
+        (error: unknown) => {
+          this.#host.logger.error({ err: error, actor: this.key }, 'releasing the lock failed');
+        },
+      );
+    } else {
+      this.#release(work, reply, saved);
+    }
+  }
+
+  /** The outermost turn ended and the save is done: answer, ack, and pass the lock on. */
+  #release(work: Work, okReply: Reply, failure: TurnqError | undefined): void {
     this.#saving = false;
+    let reply = okReply;
     if (failure !== undefined) {
       this.instance.state = JSON.parse(this.#committed);
       this.#synced = true;
-      reply = { correlationId: inv.messageId, status: 'error', error: failure.toWire() };
+      reply = { correlationId: work.inv.messageId, status: 'error', error: failure.toWire() };
     }
     this.#sendReply(work, reply);
     work.delivery?.ack();
@@ -287,7 +351,7 @@ export class Activation implements ActorLink, TimerOwner {
       for (const delivery of this.#deferredAcks) delivery.ack();
       this.#deferredAcks = null;
     }
-    this.#host.chainLocked(inv.reentrancyId, -1);
+    this.#host.chainLocked(work.inv.reentrancyId, -1);
     this.#holder = null;
     this.#currentTurn = null;
     if (failure !== undefined) this.#discard();
@@ -315,32 +379,50 @@ export class Activation implements ActorLink, TimerOwner {
     return method.apply(this.instance, work.inv.args as unknown[]);
   }
 
-  #remember(inv: Invocation, reply: Reply): void {
-    (this.#handled ??= new HandledRecord()).add(inv.messageId, inv.replyTo === undefined ? NO_REPLY : reply.result);
-  }
-
-  /** Saves the state if it changed since the last save; returns the failure instead of throwing. */
-  async #save(): Promise<TurnqError | undefined> {
+  /**
+   * Saves the state if it changed since the last save; gives the failure instead of throwing, at once
+   * when the store saved synchronously.
+   */
+  #save(): TurnqError | undefined | Promise<TurnqError | undefined> {
     const json = JSON.stringify(this.instance.state) ?? 'null';
     if (json === this.#committed) {
       this.#synced = true;
       return undefined;
     }
+    const handled = this.#handled?.takeUnsaved() ?? [];
+    let pending: Promise<void> | void;
     try {
-      const handled = this.#handled?.takeUnsaved() ?? [];
-      await this.#host.store.save(this.key, this.#fence === undefined ? { json, handled } : { json, handled, fence: this.#fence });
-      this.#committed = json;
-      this.#synced = true;
-      return undefined;
+      pending = this.#host.store.save(this.key, this.#fence === undefined ? { json, handled } : { json, handled, fence: this.#fence });
     } catch (error) {
-      this.#host.logger.error({ err: error, actor: this.key }, 'saving actor state failed');
-      return error instanceof TurnqError
-        ? error
-        : new TurnqError('STATE_STORE_FAILED', { actor: this.key, message: String(error), cause: error });
+      return this.#saveFailed(error);
     }
+    if (pending === undefined) return this.#saved(json);
+    return pending.then(
+      () => this.#saved(json),
+      (error: unknown) => this.#saveFailed(error),
+    );
   }
 
+  #saved(json: string): undefined {
+    this.#committed = json;
+    this.#synced = true;
+    return undefined;
+  }
+
+  #saveFailed(error: unknown): TurnqError {
+    this.#host.logger.error({ err: error, actor: this.key }, 'saving actor state failed');
+    return error instanceof TurnqError
+      ? error
+      : new TurnqError('STATE_STORE_FAILED', { actor: this.key, message: String(error), cause: error });
+  }
+
+  /**
+   * Hands the lock to the messages waiting, in order. A turn that ends at once releases the lock inside
+   * this loop and calls `#pump` again: that nested call returns, and this loop goes on.
+   */
   #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
     const queue = this.#queue;
     while (queue !== null && queue.length > 0 && this.status === 'ready' && !this.locked) {
       const next = queue.peek() as Work;
@@ -353,6 +435,7 @@ export class Activation implements ActorLink, TimerOwner {
       else if (this.#host.now() > next.inv.deadline) this.#reject(next, 'DEADLINE_EXCEEDED');
       else this.#acquire(next);
     }
+    this.#pumping = false;
     this.#afterQueueChange();
   }
 

@@ -48,6 +48,8 @@ export interface ActorHostOptions {
 interface HostedType {
   readonly entry: ActorTypeEntry;
   readonly settings: ActorTypeSettings;
+  /** Activations of this type by actor id (no key string to build per delivery). */
+  readonly activations: Map<string, Activation>;
 }
 
 export class ActorHost implements HostContext {
@@ -61,7 +63,6 @@ export class ActorHost implements HostContext {
 
   readonly #transport: Transport;
   readonly #types = new Map<string, HostedType>();
-  readonly #activations = new Map<string, Activation>();
   /** Cancelled message ids not yet seen, with the deadline after which they can be forgotten. */
   readonly #cancelled = new Map<string, number>();
   /** Locks held per chain on this worker, counted once draining starts. */
@@ -94,7 +95,7 @@ export class ActorHost implements HostContext {
           message: `entities: actor type ${type} is not registered`,
           details: { key: 'entities', value: type },
         });
-      this.#types.set(type, { entry, settings: settingsFor(this.config, type) });
+      this.#types.set(type, { entry, settings: settingsFor(this.config, type), activations: new Map() });
     }
   }
 
@@ -103,7 +104,14 @@ export class ActorHost implements HostContext {
   }
 
   get activationCount(): number {
-    return this.#activations.size;
+    let count = 0;
+    for (const hosted of this.#types.values()) count += hosted.activations.size;
+    return count;
+  }
+
+  /** Every activation of every hosted type. */
+  *#allActivations(): Generator<Activation> {
+    for (const hosted of this.#types.values()) yield* hosted.activations.values();
   }
 
   async start(): Promise<void> {
@@ -134,22 +142,27 @@ export class ActorHost implements HostContext {
   #onDelivery(delivery: Delivery): void {
     const inv = delivery.invocation;
     const hosted = this.#types.get(inv.actorType);
-    const key = actorKey(inv.actorType, inv.actorId);
     if (hosted === undefined) {
       this.#invalid(
         delivery,
-        new TurnqError('ACTOR_TYPE_UNKNOWN', { actor: key, message: `worker ${this.workerId} does not host actor type ${inv.actorType}` }),
+        new TurnqError('ACTOR_TYPE_UNKNOWN', {
+          actor: actorKey(inv.actorType, inv.actorId),
+          message: `worker ${this.workerId} does not host actor type ${inv.actorType}`,
+        }),
       );
       return;
     }
     if (!hosted.entry.methods.has(inv.method)) {
       this.#invalid(
         delivery,
-        new TurnqError('ACTOR_METHOD_UNKNOWN', { actor: key, message: `actor type ${inv.actorType} has no method ${inv.method}` }),
+        new TurnqError('ACTOR_METHOD_UNKNOWN', {
+          actor: actorKey(inv.actorType, inv.actorId),
+          message: `actor type ${inv.actorType} has no method ${inv.method}`,
+        }),
       );
       return;
     }
-    this.#activationFor(hosted, inv.actorId, key).deliver({ inv, lane: delivery.lane, delivery, timer: undefined });
+    this.#activationFor(hosted, inv.actorId).deliver({ inv, lane: delivery.lane, delivery, timer: undefined });
   }
 
   #invalid(delivery: Delivery, error: TurnqError): void {
@@ -163,11 +176,11 @@ export class ActorHost implements HostContext {
     }
   }
 
-  #activationFor(hosted: HostedType, id: string, key: string): Activation {
-    let activation = this.#activations.get(key);
+  #activationFor(hosted: HostedType, id: string): Activation {
+    let activation = hosted.activations.get(id);
     if (activation === undefined || activation.status === 'failed' || activation.status === 'gone') {
-      activation = new Activation(this, hosted.entry, hosted.settings, id, key);
-      this.#activations.set(key, activation);
+      activation = new Activation(this, hosted.entry, hosted.settings, id, actorKey(hosted.entry.type, id));
+      hosted.activations.set(id, activation);
       void activation.activate();
     }
     return activation;
@@ -175,7 +188,7 @@ export class ActorHost implements HostContext {
 
   #onControl(message: ControlMessage): void {
     if (message.kind !== 'cancel') return;
-    const activation = this.#activations.get(actorKey(message.actorType, message.actorId));
+    const activation = this.#types.get(message.actorType)?.activations.get(message.actorId);
     if (activation?.cancel(message.messageId) !== true && this.#types.has(message.actorType)) {
       // Not here yet (or already running): remember it until its deadline.
       this.#cancelled.set(message.messageId, message.deadline);
@@ -196,7 +209,7 @@ export class ActorHost implements HostContext {
   }
 
   sendReply(address: string, reply: Reply): void {
-    this.#transport.sendReply(address, reply).catch((error: unknown) => {
+    this.#transport.sendReply(address, reply)?.catch((error: unknown) => {
       this.logger.error({ err: error, correlationId: reply.correlationId }, 'reply not sent');
     });
   }
@@ -258,7 +271,7 @@ export class ActorHost implements HostContext {
   }
 
   #isQuiet(): boolean {
-    for (const activation of this.#activations.values()) if (activation.locked) return false;
+    for (const activation of this.#allActivations()) if (activation.locked) return false;
     return true;
   }
 
@@ -268,8 +281,8 @@ export class ActorHost implements HostContext {
   collectIdle(now = this.clock()): number {
     for (const [id, deadline] of this.#cancelled) if (deadline < now) this.#cancelled.delete(id);
     let count = 0;
-    for (const activation of this.#activations.values()) {
-      if (activation.status === 'failed') this.#activations.delete(activation.key);
+    for (const activation of this.#allActivations()) {
+      if (activation.status === 'failed') this.#forget(activation);
       else if (activation.canDeactivate(now)) {
         count++;
         void this.#deactivate(activation, 'idle');
@@ -278,14 +291,19 @@ export class ActorHost implements HostContext {
     return count;
   }
 
+  #forget(activation: Activation): void {
+    const activations = this.#types.get(activation.type)?.activations;
+    if (activations?.get(activation.id) === activation) activations.delete(activation.id);
+  }
+
   async #deactivate(activation: Activation, reason: 'idle' | 'drain'): Promise<void> {
     await activation.deactivate(reason);
-    if (this.#activations.get(activation.key) === activation) this.#activations.delete(activation.key);
+    this.#forget(activation);
     const waiting = activation.takeWaiting().filter((work) => work.delivery !== undefined);
     if (waiting.length === 0) return;
     const hosted = this.#types.get(activation.type);
     if (hosted === undefined) return;
-    const next = this.#activationFor(hosted, activation.id, activation.key);
+    const next = this.#activationFor(hosted, activation.id);
     for (const work of waiting) next.deliver(work);
   }
 
@@ -304,12 +322,12 @@ export class ActorHost implements HostContext {
 
   async #drain(): Promise<void> {
     this.draining = true;
-    for (const activation of this.#activations.values()) {
+    for (const activation of this.#allActivations()) {
       const holder = activation.holder;
       if (holder !== null) this.chainLocked(holder, 1);
     }
     clearInterval(this.#scanTimer);
-    for (const activation of this.#activations.values()) activation.stopTimers();
+    for (const activation of this.#allActivations()) activation.stopTimers();
     if (this.config.drainRebalancedActors && !this.#isQuiet()) {
       const limit = Math.max(0, ...[...this.#types.values()].map((t) => t.settings.drainOngoingCallTimeout));
       let timer: NodeJS.Timeout | undefined;
@@ -324,10 +342,10 @@ export class ActorHost implements HostContext {
       clearTimeout(timer);
       if (!this.#isQuiet()) this.logger.warn({ limit }, 'drain timeout: turns still running are left to redelivery');
     }
-    await Promise.all([...this.#activations.values()].filter((a) => a.status === 'ready' && !a.locked).map((a) => a.deactivate('drain')));
+    await Promise.all([...this.#allActivations()].filter((a) => a.status === 'ready' && !a.locked).map((a) => a.deactivate('drain')));
     await this.#subscription?.close();
     await this.client.close();
-    this.#activations.clear();
+    for (const hosted of this.#types.values()) hosted.activations.clear();
     this.logger.info('worker stopped');
     this.events.complete();
   }

@@ -6,9 +6,10 @@
  * A ring of `capacity` entries scanned linearly. Ids are kept as 52-bit numbers in a Float64Array, not
  * as strings: records kept alive long enough to reach the old generation made the garbage collector
  * the largest cost of a call. Two different ids share a key with a probability of about 2^-52 per
- * pair. Ids handled since the last save are also kept as strings until the save (the store records
- * them, HANDLED_RECORD_LIMIT per actor, and a new activation loads them).
+ * pair. Messages handled since the last save are also kept whole, with the reply that was sent, until
+ * the save (the store records them, HANDLED_RECORD_LIMIT per actor, and a new activation loads them).
  */
+import type { Reply } from '../protocol/invocation.js';
 import { HANDLED_RECORD_LIMIT, type HandledMessage } from '../state/state-store.js';
 
 /** A handled one-way send: there is no reply to send again. */
@@ -34,13 +35,14 @@ export function idKey(id: string): number {
   return (a >>> 0) * 0x100000 + ((b >>> 0) & 0xfffff);
 }
 
+const NONE: readonly HandledMessage[] = Object.freeze([]);
+
 export class HandledRecord {
   readonly #keys: Float64Array;
   readonly #results: unknown[] = [];
   #size = 0;
   #next = 0;
-  #unsavedIds: string[] = [];
-  #unsavedResults: unknown[] = [];
+  #unsaved: HandledMessage[] = [];
 
   constructor(readonly capacity = HANDLED_RECORD_LIMIT) {
     this.#keys = new Float64Array(capacity);
@@ -71,30 +73,18 @@ export class HandledRecord {
     if (this.#size < this.capacity) this.#size++;
   }
 
-  add(messageId: string, result: unknown): void {
-    this.#put(idKey(messageId), result);
-    this.#unsavedIds.push(messageId);
-    this.#unsavedResults.push(result);
-    if (this.#unsavedIds.length > 2 * HANDLED_RECORD_LIMIT) {
-      this.#unsavedIds = this.#unsavedIds.slice(-HANDLED_RECORD_LIMIT);
-      this.#unsavedResults = this.#unsavedResults.slice(-HANDLED_RECORD_LIMIT);
-    }
+  /** Records a handled message with the reply it sent (null for a one-way send, which has none). */
+  add(messageId: string, reply: Reply | null): void {
+    this.#put(idKey(messageId), reply === null ? NO_REPLY : reply.result);
+    this.#unsaved.push({ messageId, reply });
+    if (this.#unsaved.length > 2 * HANDLED_RECORD_LIMIT) this.#unsaved = this.#unsaved.slice(-HANDLED_RECORD_LIMIT);
   }
 
   /** The messages handled since the last call, oldest first, as the store records them. */
-  takeUnsaved(): HandledMessage[] {
-    const ids = this.#unsavedIds;
-    const results = this.#unsavedResults;
-    if (ids.length === 0) return [];
-    this.#unsavedIds = [];
-    this.#unsavedResults = [];
-    const from = Math.max(0, ids.length - HANDLED_RECORD_LIMIT);
-    const out: HandledMessage[] = [];
-    for (let i = from; i < ids.length; i++) {
-      const messageId = ids[i] as string;
-      const result = results[i];
-      out.push({ messageId, reply: result === NO_REPLY ? null : { correlationId: messageId, status: 'ok', result } });
-    }
-    return out;
+  takeUnsaved(): readonly HandledMessage[] {
+    const unsaved = this.#unsaved;
+    if (unsaved.length === 0) return NONE;
+    this.#unsaved = [];
+    return unsaved.length > HANDLED_RECORD_LIMIT ? unsaved.slice(-HANDLED_RECORD_LIMIT) : unsaved;
   }
 }

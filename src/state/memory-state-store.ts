@@ -1,19 +1,65 @@
 import { HANDLED_RECORD_LIMIT, type HandledMessage, type LoadedState, type StateStore, type StateWrite } from './state-store.js';
 
-/**
- * The record of one actor. Handled messages are kept as two flat arrays (ids, results) trimmed in
- * batches, rather than objects per message: fewer long-lived objects for the garbage collector.
- */
-interface StoredRecord {
-  json: string;
-  ids: string[];
-  /** Result of each handled message; NO_RESULT for a one-way send. */
-  results: unknown[];
-}
-
+/** A handled one-way send: no reply to send again. */
 const NO_RESULT: unique symbol = Symbol('no-result');
 
-/** Keeps state in this process: the embedded default, and what tests use. */
+const HEX_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * The handled messages of one actor: a ring of HANDLED_RECORD_LIMIT slots allocated once. turnq's own
+ * ids (32 hex digits) are packed into four 32-bit words, other ids kept as strings: no object per
+ * handled message outlives its save, which kept the garbage collector busy promoting ids to the old
+ * generation when they were kept as strings.
+ */
+class HandledRing {
+  readonly #words = new Uint32Array(4 * HANDLED_RECORD_LIMIT);
+  /** Ids that are not 32 hex digits, by slot (allocated on the first one). */
+  #other: (string | undefined)[] | undefined;
+  readonly #results: unknown[] = new Array<unknown>(HANDLED_RECORD_LIMIT);
+  #next = 0;
+  #size = 0;
+
+  add(messageId: string, result: unknown): void {
+    const slot = this.#next;
+    if (messageId.length === 32 && HEX_ID.test(messageId)) {
+      for (let w = 0; w < 4; w++) this.#words[4 * slot + w] = Number.parseInt(messageId.slice(8 * w, 8 * w + 8), 16);
+      if (this.#other !== undefined) this.#other[slot] = undefined;
+    } else {
+      (this.#other ??= new Array<string | undefined>(HANDLED_RECORD_LIMIT))[slot] = messageId;
+    }
+    this.#results[slot] = result;
+    this.#next = (slot + 1) % HANDLED_RECORD_LIMIT;
+    if (this.#size < HANDLED_RECORD_LIMIT) this.#size++;
+  }
+
+  #idAt(slot: number): string {
+    const other = this.#other?.[slot];
+    if (other !== undefined) return other;
+    let id = '';
+    for (let w = 0; w < 4; w++) id += (this.#words[4 * slot + w] ?? 0).toString(16).padStart(8, '0');
+    return id;
+  }
+
+  /** Oldest first. */
+  list(): HandledMessage[] {
+    const handled: HandledMessage[] = [];
+    const first = (this.#next - this.#size + HANDLED_RECORD_LIMIT) % HANDLED_RECORD_LIMIT;
+    for (let i = 0; i < this.#size; i++) {
+      const slot = (first + i) % HANDLED_RECORD_LIMIT;
+      const messageId = this.#idAt(slot);
+      const result = this.#results[slot];
+      handled.push({ messageId, reply: result === NO_RESULT ? null : { correlationId: messageId, status: 'ok', result } });
+    }
+    return handled;
+  }
+}
+
+interface StoredRecord {
+  json: string;
+  readonly handled: HandledRing;
+}
+
+/** Keeps state in this process: the embedded default, and what tests use. Saves synchronously. */
 export class MemoryStateStore implements StateStore {
   readonly kind = 'memory';
   readonly #records = new Map<string, StoredRecord>();
@@ -21,33 +67,17 @@ export class MemoryStateStore implements StateStore {
   load(actorKey: string): Promise<LoadedState> {
     const record = this.#records.get(actorKey);
     if (record === undefined) return Promise.resolve({ json: undefined, handled: [] });
-    const from = Math.max(0, record.ids.length - HANDLED_RECORD_LIMIT);
-    const handled: HandledMessage[] = [];
-    for (let i = from; i < record.ids.length; i++) {
-      const messageId = record.ids[i] as string;
-      const result = record.results[i];
-      handled.push({ messageId, reply: result === NO_RESULT ? null : { correlationId: messageId, status: 'ok', result } });
-    }
-    return Promise.resolve({ json: record.json, handled });
+    return Promise.resolve({ json: record.json, handled: record.handled.list() });
   }
 
-  save(actorKey: string, write: StateWrite): Promise<void> {
+  save(actorKey: string, write: StateWrite): void {
     let record = this.#records.get(actorKey);
     if (record === undefined) {
-      record = { json: write.json, ids: [], results: [] };
+      record = { json: write.json, handled: new HandledRing() };
       this.#records.set(actorKey, record);
     }
     record.json = write.json;
-    for (const handled of write.handled) {
-      record.ids.push(handled.messageId);
-      record.results.push(handled.reply === null ? NO_RESULT : handled.reply.result);
-    }
-    // Trimmed in batches: one copy per HANDLED_RECORD_LIMIT writes instead of a shift per write.
-    if (record.ids.length >= 2 * HANDLED_RECORD_LIMIT) {
-      record.ids = record.ids.slice(-HANDLED_RECORD_LIMIT);
-      record.results = record.results.slice(-HANDLED_RECORD_LIMIT);
-    }
-    return Promise.resolve();
+    for (const handled of write.handled) record.handled.add(handled.messageId, handled.reply === null ? NO_RESULT : handled.reply.result);
   }
 
   /** The stored state of an actor, parsed (tests and tools). */

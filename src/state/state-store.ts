@@ -41,7 +41,10 @@ export interface StateWrite {
 export interface StateStore {
   readonly kind: string;
   load(actorKey: string): Promise<LoadedState>;
-  /** Atomic: the state and its handled messages are written together or not at all. */
-  save(actorKey: string, write: StateWrite): Promise<void>;
+  /**
+   * Atomic: the state and its handled messages are written together or not at all. A store that
+   * writes synchronously (the in-process one) returns nothing, which spares the turn a promise.
+   */
+  save(actorKey: string, write: StateWrite): Promise<void> | void;
   close(): Promise<void>;
 }

@@ -80,7 +80,8 @@ export interface Transport {
   publish(invocation: Invocation, route: PublishRoute): Promise<void>;
   /** Open this client's reply address; replies to it are handed to `onReply`. */
   openReplies(clientId: string, onReply: (reply: Reply) => void): Promise<ReplyEndpoint>;
-  sendReply(address: string, reply: Reply): Promise<void>;
+  /** Send a reply; a transport that hands it over synchronously (memory) returns nothing. */
+  sendReply(address: string, reply: Reply): Promise<void> | void;
   consume(spec: ConsumeSpec): Promise<Subscription>;
   /** Send to the control channel of every worker. */
   broadcast(message: ControlMessage): Promise<void>;

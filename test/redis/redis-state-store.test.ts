@@ -7,14 +7,14 @@ import { Redis } from 'ioredis';
 import { TurnqError } from '../../src/errors/turnq-error.js';
 import { redisKeys } from '../../src/state/redis-keys.js';
 import { runScript } from '../../src/state/redis-connection.js';
-import { createRedisStateStore, SAVE_SCRIPT } from '../../src/state/redis-state-store.js';
+import { openRedisStateStore, SAVE_SCRIPT } from '../../src/state/redis-state-store.js';
 import { HANDLED_RECORD_LIMIT, type HandledMessage } from '../../src/state/state-store.js';
 import { REDIS_URL, redisTest } from './redis-test.js';
 
 const ok = (id: string, result: unknown): HandledMessage => ({ messageId: id, reply: { correlationId: id, status: 'ok', result } });
 
 redisTest('state, handled ids and replies round-trip', async (t, ns) => {
-  const store = await createRedisStateStore(REDIS_URL, ns);
+  const store = await openRedisStateStore(REDIS_URL, ns);
   t.teardown(() => store.close());
   t.deepEqual(await store.load('Counter/1'), { json: undefined, handled: [] });
   await store.save('Counter/1', { json: '{"count":1}', handled: [ok('m1', 1), { messageId: 'm2', reply: null }] });
@@ -26,7 +26,7 @@ redisTest('state, handled ids and replies round-trip', async (t, ns) => {
 });
 
 redisTest('the handled record keeps the newest HANDLED_RECORD_LIMIT ids', async (t, ns) => {
-  const store = await createRedisStateStore(REDIS_URL, ns);
+  const store = await openRedisStateStore(REDIS_URL, ns);
   t.teardown(() => store.close());
   const total = HANDLED_RECORD_LIMIT + 44;
   const all = Array.from({ length: total }, (_, i) => ok(`m${i}`, i));
@@ -38,7 +38,7 @@ redisTest('the handled record keeps the newest HANDLED_RECORD_LIMIT ids', async 
 });
 
 redisTest('a write with an older epoch is refused with STATE_FENCED and writes nothing', async (t, ns) => {
-  const store = await createRedisStateStore(REDIS_URL, ns);
+  const store = await openRedisStateStore(REDIS_URL, ns);
   t.teardown(() => store.close());
   const scope = `${ns}.shard.Counter.0`;
   await store.save('Counter/1', { json: '"old owner"', handled: [ok('a', 1)], fence: { scope, epoch: 1 } });
@@ -67,7 +67,7 @@ redisTest('a write with an older epoch is refused with STATE_FENCED and writes n
 });
 
 redisTest('an unreachable Redis is a retryable STATE_STORE_FAILED', async (t) => {
-  const error = await t.throwsAsync(createRedisStateStore('redis://127.0.0.1:1', 'x'), { instanceOf: TurnqError });
+  const error = await t.throwsAsync(openRedisStateStore('redis://127.0.0.1:1', 'x'), { instanceOf: TurnqError });
   t.is(error?.code, 'STATE_STORE_FAILED');
   t.true(error?.retryable);
 });

@@ -5,7 +5,7 @@ import { HandledRecord, idKey, NO_REPLY } from '../../src/runtime/handled-record
 test('remembers the last `capacity` ids with their results and forgets older ones', (t) => {
   const record = new HandledRecord(4);
   const ids = Array.from({ length: 6 }, () => randomId());
-  ids.forEach((id, i) => record.add(id, i));
+  ids.forEach((id, i) => record.add(id, { correlationId: id, status: 'ok', result: i }));
   t.is(record.indexOf(ids[0]!), -1);
   t.is(record.indexOf(ids[1]!), -1);
   for (let i = 2; i < 6; i++) t.is(record.resultAt(record.indexOf(ids[i]!)), i);
@@ -13,8 +13,8 @@ test('remembers the last `capacity` ids with their results and forgets older one
 
 test('hands the ids handled since the last save to the store once, oldest first', (t) => {
   const record = new HandledRecord(4);
-  record.add('a-custom-id', 1);
-  record.add('b-custom-id', NO_REPLY);
+  record.add('a-custom-id', { correlationId: 'a-custom-id', status: 'ok', result: 1 });
+  record.add('b-custom-id', null);
   t.deepEqual(record.takeUnsaved(), [
     { messageId: 'a-custom-id', reply: { correlationId: 'a-custom-id', status: 'ok', result: 1 } },
     { messageId: 'b-custom-id', reply: null },
@@ -23,6 +23,7 @@ test('hands the ids handled since the last save to the store once, oldest first'
   const loaded = HandledRecord.from([{ messageId: 'a-custom-id', reply: { correlationId: 'a-custom-id', status: 'ok', result: 7 } }]);
   t.is(loaded.resultAt(loaded.indexOf('a-custom-id')), 7);
   t.deepEqual(loaded.takeUnsaved(), []);
+  t.is(record.resultAt(record.indexOf('b-custom-id')), NO_REPLY);
 });
 
 test('keys of distinct ids differ (hex ids and free-form ids)', (t) => {

@@ -39,11 +39,15 @@ export class MemoryQueue {
   readonly name: string;
   readonly durable: boolean;
   readonly consumers: MemoryConsumer[] = [];
-  #items: QueuedMessage[] = [];
+  /** Delivered slots are cleared at once, so a consumed message is not kept alive by the queue. */
+  #items: (QueuedMessage | undefined)[] = [];
   #head = 0;
-  #scheduled = false;
+  /** Already in the broker's list of queues to dispatch. */
+  scheduled = false;
+  readonly #broker: MemoryBroker;
 
-  constructor(name: string, durable: boolean) {
+  constructor(broker: MemoryBroker, name: string, durable: boolean) {
+    this.#broker = broker;
     this.name = name;
     this.durable = durable;
   }
@@ -62,31 +66,32 @@ export class MemoryQueue {
     if (entries.length === 0) return;
     entries.sort((a, b) => a.seq - b.seq);
     for (const entry of entries) entry.redeliveries++;
-    this.#items = [...entries, ...this.#items.slice(this.#head)];
+    this.#items = [...entries, ...(this.#items.slice(this.#head) as QueuedMessage[])];
     this.#head = 0;
     this.schedule();
   }
 
+  /** Dispatch in a microtask (one for all the queues of the broker that have something to do). */
   schedule(): void {
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    queueMicrotask(() => {
-      this.#scheduled = false;
-      this.#dispatch();
-    });
+    if (!this.scheduled) this.#broker.schedule(this);
   }
 
-  #dispatch(): void {
+  /** Hands queued messages to the active consumer while its window has room. */
+  dispatch(): void {
     const consumer = this.consumers[0];
     if (consumer === undefined) return;
     while (this.#head < this.#items.length && consumer.inFlight < consumer.prefetch && this.consumers[0] === consumer) {
       const entry = this.#items[this.#head] as QueuedMessage;
+      this.#items[this.#head] = undefined;
       this.#head++;
       consumer.inFlight++;
       consumer.unacked.add(entry);
       consumer.deliver(entry);
     }
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+    if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
     }
@@ -99,14 +104,37 @@ export class MemoryBroker {
   readonly controlListeners = new Set<(message: ControlMessage) => void>();
   readonly deadLetters: DeadLetter[] = [];
   #seq = 0;
+  /** Queues to dispatch in the next microtask. */
+  #ready: MemoryQueue[] = [];
 
   declare(name: string, durable: boolean): MemoryQueue {
     let queue = this.queues.get(name);
     if (queue === undefined) {
-      queue = new MemoryQueue(name, durable);
+      queue = new MemoryQueue(this, name, durable);
       this.queues.set(name, queue);
     }
     return queue;
+  }
+
+  schedule(queue: MemoryQueue): void {
+    queue.scheduled = true;
+    this.#ready.push(queue);
+    if (this.#ready.length === 1) {
+      queueMicrotask(() => {
+        this.#dispatchReady();
+      });
+    }
+  }
+
+  #dispatchReady(): void {
+    // Queues scheduled while dispatching (a synchronous turn acks and frees room) join this round.
+    const ready = this.#ready;
+    for (let i = 0; i < ready.length; i++) {
+      const queue = ready[i] as MemoryQueue;
+      queue.scheduled = false;
+      queue.dispatch();
+    }
+    this.#ready = [];
   }
 
   enqueue(queue: MemoryQueue, message: WireMessage | undefined, invocation?: Invocation): void {

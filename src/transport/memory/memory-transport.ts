@@ -21,22 +21,33 @@ function jsonCopy(value: unknown, maxBytes: number | undefined): unknown {
   if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') {
     return typeof value === 'number' && !Number.isFinite(value) ? null : (value ?? null);
   }
-  if (
-    Array.isArray(value) &&
-    value.length <= 8 &&
-    value.every(
-      (v) =>
-        (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || v === null || (typeof v === 'string' && v.length < 256),
-    )
-  ) {
-    return value.slice();
-  }
+  if (Array.isArray(value) && isShortFlat(value)) return value.slice();
   const text = JSON.stringify(value);
   if (text === undefined) return null;
   if (maxBytes !== undefined && text.length > maxBytes) {
     throw new TurnqError('MESSAGE_TOO_LARGE', { message: `payload of ${text.length} characters exceeds the limit of ${maxBytes} bytes` });
   }
   return JSON.parse(text);
+}
+
+/** At most 8 finite numbers, booleans, nulls and short strings: JSON would copy them unchanged. */
+function isShortFlat(values: readonly unknown[]): boolean {
+  if (values.length > 8) return false;
+  for (const v of values) {
+    const ok =
+      (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || v === null || (typeof v === 'string' && v.length < 256);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** An ok reply as the client receives it; a result JSON leaves unchanged is not copied. */
+function copyResult(reply: Reply, maxBytes: number | undefined): Reply {
+  const result = reply.result;
+  if (typeof result === 'number' ? Number.isFinite(result) : typeof result === 'string' || typeof result === 'boolean' || result === null) {
+    return reply;
+  }
+  return { ...reply, result: jsonCopy(result, maxBytes) };
 }
 
 export interface MemoryTransportOptions {
@@ -58,15 +69,33 @@ export class MemoryTransport implements Transport {
     this.#maxBytes = options.maxMessageBytes;
   }
 
+  /** Shard queues once found, per type (they are never deleted): no name to build per publish. */
+  readonly #shardQueues = new Map<string, MemoryQueue[]>();
+
+  #shardQueue(type: string, shard: number): MemoryQueue | undefined {
+    let queues = this.#shardQueues.get(type);
+    const known = queues?.[shard];
+    if (known !== undefined) return known;
+    const queue = this.broker.queues.get(names.shard(this.namespace, type, shard));
+    if (queue === undefined) return undefined;
+    if (queues === undefined) {
+      queues = [];
+      this.#shardQueues.set(type, queues);
+    }
+    queues[shard] = queue;
+    return queue;
+  }
+
   #checkOpen(): void {
     if (this.#closed) throw new TurnqError('TRANSPORT_CLOSED');
   }
 
   publish(invocation: Invocation, route: PublishRoute): Promise<void> {
     this.#checkOpen();
-    const name =
-      route.lane === 'shard' ? names.shard(this.namespace, invocation.actorType, route.shard) : names.lane(this.namespace, route.worker);
-    const queue = this.broker.queues.get(name);
+    const queue =
+      route.lane === 'shard'
+        ? this.#shardQueue(invocation.actorType, route.shard)
+        : this.broker.queues.get(names.lane(this.namespace, route.worker));
     if (queue === undefined) {
       return Promise.reject(
         route.lane === 'shard'
@@ -112,25 +141,25 @@ export class MemoryTransport implements Transport {
     });
   }
 
-  sendReply(address: string, reply: Reply): Promise<void> {
+  /**
+   * Hands the reply to the client at once: resolving the caller's promise defers its continuation
+   * anyway, so nothing of the caller runs inside the worker's turn.
+   */
+  sendReply(address: string, reply: Reply): void {
     const endpoint = this.broker.replyEndpoints.get(address);
     // A reply to a client that is gone has nobody waiting for it; dropping it is what a broker does too.
-    if (endpoint !== undefined) {
-      let copy: Reply;
-      try {
-        copy = reply.status === 'ok' ? { ...reply, result: jsonCopy(reply.result, this.#maxBytes) } : reply;
-      } catch (error) {
-        const coded =
-          error instanceof TurnqError
-            ? error
-            : new TurnqError('MESSAGE_UNDECODABLE', { message: `result is not JSON-serializable: ${String(error)}` });
-        copy = { correlationId: reply.correlationId, status: 'error', error: coded.toWire() };
-      }
-      queueMicrotask(() => {
-        endpoint(copy);
-      });
+    if (endpoint === undefined) return;
+    let copy: Reply;
+    try {
+      copy = reply.status === 'ok' ? copyResult(reply, this.#maxBytes) : reply;
+    } catch (error) {
+      const coded =
+        error instanceof TurnqError
+          ? error
+          : new TurnqError('MESSAGE_UNDECODABLE', { message: `result is not JSON-serializable: ${String(error)}` });
+      copy = { correlationId: reply.correlationId, status: 'error', error: coded.toWire() };
     }
-    return Promise.resolve();
+    endpoint(copy);
   }
 
   broadcast(message: ControlMessage): Promise<void> {
@@ -193,7 +222,7 @@ export class MemoryTransport implements Transport {
       if (decoded.ok) invocation = decoded.invocation;
       else {
         const coded = decoded.error;
-        if (decoded.reply !== undefined) void this.sendReply(decoded.reply.address, decoded.reply.reply);
+        if (decoded.reply !== undefined) this.sendReply(decoded.reply.address, decoded.reply.reply);
         consumer.unacked.delete(entry);
         consumer.inFlight--;
         this.broker.deadLetters.push({ queue: queue.name, message, code: coded.code, reason: coded.message });
