@@ -8,9 +8,11 @@
  *   (the same queue type and arguments as turnq's shard queues), called with persistent, mandatory
  *   publishes and RabbitMQ direct reply-to (the reply mechanism turnq uses); one-way: persistent
  *   publishes with confirms, acked by the echo server;
- * - turnq: a worker process hosting BenchEcho, BenchTally, BenchA and BenchB (4 shards, prefetch 64,
- *   memory state), called through turnq's Client: RPC with 1 call in flight, 16 and 128 in flight over
- *   1,000 actors, one-way sends, and an `A -> B -> A` chain (three invocations per call).
+ * - turnq: a worker process hosting BenchEcho, BenchTally, BenchA and BenchB (prefetch 64, memory
+ *   state), called through turnq's Client: RPC with 1 call in flight, 16 and 128 in flight over 1,000
+ *   actors, one-way sends, and an `A -> B -> A` chain (three invocations per call). BenchEcho has one
+ *   shard queue, the topology of the raw echo server; BenchEchoSharded is the same actor on the default
+ *   4 shards, measured too (the broker spends more per message spread over more queues).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,16 +23,22 @@ import { resolveConfig } from '../src/config/load-config.js';
 import { randomId } from '../src/protocol/ids.js';
 import { createTurnq } from '../src/runtime/turnq.js';
 import { shardQueueArguments } from '../src/transport/amqp/amqp-topology.js';
-import { measure, type BenchReport } from './report.js';
+import { CpuAccount, pidOf } from './cpu.js';
+import { measure, median, ratio, type BenchReport, type Measured } from './report.js';
 
 const URL = process.env.TURNQ_AMQP_URL ?? 'amqp://127.0.0.1:5672';
 const SOCKET = { noDelay: true } as Parameters<typeof amqp.connect>[1];
 
 class BenchEcho extends Actor<Record<string, never>> {
-  static readonly type = 'BenchEcho';
+  static readonly type: string = 'BenchEcho';
   echo(value: unknown): unknown {
     return value;
   }
+}
+
+/** BenchEcho on the default shard count. */
+class BenchEchoSharded extends BenchEcho {
+  static override readonly type: string = 'BenchEchoSharded';
 }
 
 class BenchTally extends Actor<{ hits: number }> {
@@ -65,7 +73,18 @@ class BenchB extends Actor<Record<string, never>> {
 
 function configFor(namespace: string): ReturnType<typeof resolveConfig> {
   return resolveConfig(
-    [{ raw: { transport: URL, namespace, reentrancy: { enabled: true }, callTimeout: 60_000 }, where: 'bench' }],
+    [
+      {
+        raw: {
+          transport: URL,
+          namespace,
+          reentrancy: { enabled: true },
+          callTimeout: 60_000,
+          entitiesConfig: [{ entities: ['BenchEcho'], shards: 1 }],
+        },
+        where: 'bench',
+      },
+    ],
     process.cwd(),
   );
 }
@@ -86,7 +105,7 @@ async function echoServer(queue: string): Promise<void> {
 }
 
 async function turnqWorker(namespace: string): Promise<void> {
-  await createTurnq({ config: configFor(namespace), actors: [BenchEcho, BenchTally, BenchA, BenchB] });
+  await createTurnq({ config: configFor(namespace), actors: [BenchEcho, BenchEchoSharded, BenchTally, BenchA, BenchB] });
 }
 
 const role = process.env.TURNQ_BENCH_AMQP_ROLE;
@@ -98,7 +117,9 @@ if (role !== undefined) {
 }
 
 function startChild(which: 'echo' | 'worker', name: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+  // The same file again: compiled (npm run bench) or through tsx when run from source.
+  const loader = import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, fileURLToPath(import.meta.url)], {
     env: { ...process.env, TURNQ_BENCH_AMQP_ROLE: which, TURNQ_BENCH_AMQP_NAME: name },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -178,7 +199,20 @@ async function rawClient(queue: string, wire: boolean): Promise<RawClient> {
   };
 }
 
-const ratio = (value: number, base: number): string => `${(value / base).toFixed(2)}x`;
+const ROUNDS = 5;
+
+interface Contender {
+  readonly call: (i: number) => Promise<unknown>;
+  readonly cpu: CpuAccount;
+  readonly runs: Record<number, Measured[]>;
+}
+
+function contender(call: (i: number) => Promise<unknown>, processes: Record<string, number | undefined>): Contender {
+  return { call, cpu: new CpuAccount(processes), runs: { 1: [], 16: [], 128: [] } };
+}
+
+/** Calls per contender and round, by calls in flight. */
+const PER_ROUND: Record<number, number> = { 1: 400, 16: 2000, 128: 4000 };
 
 export async function runAmqpBench(report: BenchReport): Promise<void> {
   const tag = randomId().slice(0, 8);
@@ -186,82 +220,74 @@ export async function runAmqpBench(report: BenchReport): Promise<void> {
   const namespace = `bench-${tag}`;
   const children: ChildProcess[] = [];
   const admin = await amqp.connect(URL);
+  const broker = pidOf('beam.smp');
   try {
-    children.push(await startChild('echo', rawQueue));
+    const echo = await startChild('echo', rawQueue);
+    children.push(echo);
+    const worker = await startChild('worker', namespace);
+    children.push(worker);
     const raw = await rawClient(rawQueue, false);
-    for (let i = 0; i < 500; i++) await raw.call(); // warm-up
-    const raw1 = await measure(2000, 1, () => raw.call());
-    const raw16 = await measure(10_000, 16, () => raw.call());
-    const raw128 = await measure(20_000, 128, () => raw.call());
-    await raw.close();
     const wire = await rawClient(rawQueue, true);
-    const wire1 = await measure(2000, 1, () => wire.call());
-    const wire128 = await measure(20_000, 128, () => wire.call());
+    const turnq = await createTurnq({ config: configFor(namespace) });
+    const client = turnq.client;
+    const echoCall = (i: number): Promise<unknown> => client.call('BenchEcho', String(i % 1000), 'echo', [i]);
+    const contenders = {
+      raw: contender(() => raw.call(), { client: process.pid, server: echo.pid, broker }),
+      wire: contender(() => wire.call(), { client: process.pid, server: echo.pid, broker }),
+      turnq: contender(echoCall, { client: process.pid, server: worker.pid, broker }),
+    };
+    // Warm-up; every BenchEcho actor activated.
+    for (let i = 0; i < 500; i++) await Promise.all([raw.call(), wire.call()]);
+    for (let i = 0; i < 1000; i++) await echoCall(i);
+    // The contenders take turns, round after round, so that other load on the machine hits each alike.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const inFlight of [1, 16, 128]) {
+        for (const c of Object.values(contenders)) {
+          const total = PER_ROUND[inFlight] ?? 1000;
+          c.runs[inFlight]?.push(await c.cpu.around(total, () => measure(total, inFlight, c.call)));
+        }
+      }
+    }
     const rawOneWayStart = performance.now();
     await measure(20_000, 128, () => wire.send());
     await wire.call(); // FIFO: the echo server has consumed every send once this returns
     const rawOneWay = (20_000 / (performance.now() - rawOneWayStart)) * 1000;
+    await raw.close();
     await wire.close();
+
+    const [raw1, raw16, raw128] = [1, 16, 128].map((n) => median(contenders.raw.runs[n])) as [Measured, Measured, Measured];
+    const [wire1, wire128] = [1, 128].map((n) => median(contenders.wire.runs[n])) as [Measured, Measured];
+    const [t1, t16, t128] = [1, 16, 128].map((n) => median(contenders.turnq.runs[n])) as [Measured, Measured, Measured];
     const base = 'raw amqplib, direct reply-to, classic SAC queue, persistent, echo in a child process';
     const same = 'raw amqplib with turnq headers and confirms (same wire and guarantees)';
-    report.add({ suite: 'amqp', name: 'raw RPC, 1 in flight', rate: raw1.rate, p50Ms: raw1.p50Ms, p99Ms: raw1.p99Ms, note: base });
-    report.add({ suite: 'amqp', name: 'raw RPC, 16 in flight', rate: raw16.rate, p50Ms: raw16.p50Ms, p99Ms: raw16.p99Ms, note: base });
-    report.add({ suite: 'amqp', name: 'raw RPC, 128 in flight', rate: raw128.rate, p50Ms: raw128.p50Ms, p99Ms: raw128.p99Ms, note: base });
-    report.add({
-      suite: 'amqp',
-      name: 'raw RPC same wire, 1 in flight',
-      rate: wire1.rate,
-      p50Ms: wire1.p50Ms,
-      p99Ms: wire1.p99Ms,
-      note: same,
-    });
-    report.add({
-      suite: 'amqp',
-      name: 'raw RPC same wire, 128 in flight',
-      rate: wire128.rate,
-      p50Ms: wire128.p50Ms,
-      p99Ms: wire128.p99Ms,
-      note: same,
-    });
+    const row = (name: string, m: Measured, note: string): void => {
+      report.add({ suite: 'amqp', name, rate: m.rate, p50Ms: m.p50Ms, p99Ms: m.p99Ms, note });
+    };
+    row('raw RPC, 1 in flight', raw1, base);
+    row('raw RPC, 16 in flight', raw16, base);
+    row('raw RPC, 128 in flight', raw128, `${base}; ${contenders.raw.cpu.note()}`);
+    row('raw RPC same wire, 1 in flight', wire1, same);
+    row('raw RPC same wire, 128 in flight', wire128, `${same}; ${contenders.wire.cpu.note()}`);
     report.add({
       suite: 'amqp',
       name: 'raw one-way, 128 in flight',
       rate: rawOneWay,
       note: 'turnq headers, persistent + confirms, acked by the consumer',
     });
-
-    children.push(await startChild('worker', namespace));
-    const turnq = await createTurnq({ config: configFor(namespace) });
-    const client = turnq.client;
-    for (let i = 0; i < 500; i++) await client.call('BenchEcho', String(i % 1000), 'echo', [i]); // warm-up, activations
-    for (let i = 0; i < 1000; i++) await client.call('BenchEcho', String(i), 'echo', [i]);
-    const t1 = await measure(2000, 1, (i) => client.call('BenchEcho', String(i % 1000), 'echo', [i]));
-    report.add({
-      suite: 'amqp',
-      name: 'turnq RPC, 1 in flight',
-      rate: t1.rate,
-      p50Ms: t1.p50Ms,
-      p99Ms: t1.p99Ms,
-      note: `p50 ${ratio(t1.p50Ms, raw1.p50Ms)} raw, ${ratio(t1.p50Ms, wire1.p50Ms)} same wire; rate ${ratio(t1.rate, raw1.rate)} raw`,
-    });
-    const t16 = await measure(10_000, 16, (i) => client.call('BenchEcho', String(i % 1000), 'echo', [i]));
-    report.add({
-      suite: 'amqp',
-      name: 'turnq RPC, 16 in flight, 1,000 actors',
-      rate: t16.rate,
-      p50Ms: t16.p50Ms,
-      p99Ms: t16.p99Ms,
-      note: `rate ${ratio(t16.rate, raw16.rate)} raw`,
-    });
-    const t128 = await measure(20_000, 128, (i) => client.call('BenchEcho', String(i % 1000), 'echo', [i]));
-    report.add({
-      suite: 'amqp',
-      name: 'turnq RPC, 128 in flight, 1,000 actors',
-      rate: t128.rate,
-      p50Ms: t128.p50Ms,
-      p99Ms: t128.p99Ms,
-      note: `rate ${ratio(t128.rate, raw128.rate)} raw, ${ratio(t128.rate, wire128.rate)} same wire`,
-    });
+    row(
+      'turnq RPC, 1 in flight',
+      t1,
+      `p50 ${ratio(t1.p50Ms, raw1.p50Ms)} raw, ${ratio(t1.p50Ms, wire1.p50Ms)} same wire; rate ${ratio(t1.rate, raw1.rate)} raw`,
+    );
+    row('turnq RPC, 16 in flight, 1,000 actors', t16, `rate ${ratio(t16.rate, raw16.rate)} raw`);
+    row(
+      'turnq RPC, 128 in flight, 1,000 actors',
+      t128,
+      `rate ${ratio(t128.rate, raw128.rate)} raw, ${ratio(t128.rate, wire128.rate)} same wire; ${contenders.turnq.cpu.note()}`,
+    );
+    for (let i = 0; i < 1000; i++) await client.call('BenchEchoSharded', String(i), 'echo', [i]);
+    const sharded = await measure(20_000, 128, (i) => client.call('BenchEchoSharded', String(i % 1000), 'echo', [i]));
+    row('turnq RPC, 128 in flight, 1,000 actors on 4 shard queues', sharded, `rate ${ratio(sharded.rate, raw128.rate)} raw (one queue)`);
     const sends = 20_000;
     const oneWayStart = performance.now();
     await measure(sends, 128, (i) => client.sendOneWay('BenchTally', String(i % 1000), 'hit', []));
@@ -275,20 +301,17 @@ export async function runAmqpBench(report: BenchReport): Promise<void> {
       note: `${ratio(oneWay, rawOneWay)} raw one-way (same wire); ${total}/${sends} processed`,
     });
     const chain = await measure(2000, 1, (i) => client.call('BenchA', String(i % 100), 'run', [String(i % 100)]));
-    report.add({
-      suite: 'amqp',
-      name: 'turnq A -> B -> A chain, 1 in flight',
-      rate: chain.rate,
-      p50Ms: chain.p50Ms,
-      p99Ms: chain.p99Ms,
-      note: `p50 ${ratio(chain.p50Ms, raw1.p50Ms)} one raw RPC, ${ratio(chain.p50Ms, 3 * raw1.p50Ms)} three (3 invocations + 3 replies)`,
-    });
+    row(
+      'turnq A -> B -> A chain, 1 in flight',
+      chain,
+      `p50 ${ratio(chain.p50Ms, raw1.p50Ms)} one raw RPC, ${ratio(chain.p50Ms, 3 * raw1.p50Ms)} three (3 invocations + 3 replies)`,
+    );
     await turnq.close();
   } finally {
     for (const child of children) child.kill('SIGTERM');
     const channel = await admin.createChannel();
     await channel.deleteQueue(rawQueue);
-    for (const type of ['BenchEcho', 'BenchTally', 'BenchA', 'BenchB'])
+    for (const type of ['BenchEcho', 'BenchEchoSharded', 'BenchTally', 'BenchA', 'BenchB'])
       for (let n = 0; n < 4; n++) await channel.deleteQueue(`${namespace}.shard.${type}.${n}`);
     await channel.deleteQueue(`${namespace}.dead-letter`);
     await channel.deleteExchange(`${namespace}.control`);

@@ -21,7 +21,8 @@ import { ActorHost } from '../src/runtime/actor-host.js';
 import { createRedisStateStore } from '../src/state/redis-state-store.js';
 import { createBullmqTransport } from '../src/transport/bullmq/bullmq-transport.js';
 import { Counter } from '../workers/actors/counter.js';
-import { measure, type BenchReport } from './report.js';
+import { CpuAccount, pidOf } from './cpu.js';
+import { measure, median, ratio, type BenchReport, type Measured } from './report.js';
 import { unlinkMatching } from '../src/state/redis-connection.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -50,21 +51,6 @@ class BenchB extends Actor<Record<string, never>> {
 }
 
 const ROUNDS = 5;
-
-interface Measured {
-  rate: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-/** Per field median of a few measurements. */
-function median(runs: Measured[] | undefined): Measured {
-  const list = runs ?? [];
-  const mid = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-  return { rate: mid(list.map((r) => r.rate)), p50Ms: mid(list.map((r) => r.p50Ms)), p99Ms: mid(list.map((r) => r.p99Ms)) };
-}
-
-const ratio = (value: number, base: number): string => `${(value / base).toFixed(2)}x`;
 
 export async function runBullmqBench(report: BenchReport, scale = Number(process.env.BENCH_SCALE ?? '1')): Promise<void> {
   /** Call counts scaled by BENCH_SCALE (0.2 for a quick run). */
@@ -165,7 +151,12 @@ export async function runBullmqBench(report: BenchReport, scale = Number(process
     };
 
     const config = resolveConfig(
-      [{ raw: { namespace: ns, shards: 4, prefetch: 64, reentrancy: { enabled: true } }, where: 'bench' }],
+      [
+        {
+          raw: { namespace: ns, shards: Number(process.env.BENCH_SHARDS ?? '1'), prefetch: 64, reentrancy: { enabled: true } },
+          where: 'bench',
+        },
+      ],
       process.cwd(),
     );
     const workerTransport = await createBullmqTransport(REDIS_URL, { namespace: ns, maxMessageBytes: config.maxMessageBytes });
@@ -188,12 +179,15 @@ export async function runBullmqBench(report: BenchReport, scale = Number(process
       await measure(n(2000), 16, add);
       await measure(n(100), 1, chainCall);
       // The machine is shared: baseline and turnq rows alternate over ROUNDS rounds, medians reported.
+      const redisPid = pidOf('redis-server');
+      const rpcCpu = new CpuAccount({ node: process.pid, redis: redisPid });
+      const turnqCpu = new CpuAccount({ node: process.pid, redis: redisPid });
       const rows: Record<string, Measured[]> = { rpc1: [], rpc16: [], one: [], t16: [], t128: [], chain: [] };
       for (let round = 0; round < ROUNDS; round++) {
         rows.rpc1?.push(await measure(n(600), 1, rpcCall));
         rows.one?.push(await measure(n(600), 1, () => client.call('Counter', 'solo', 'add', [1])));
-        rows.rpc16?.push(await measure(n(2500), 16, rpcCall));
-        rows.t16?.push(await measure(n(3000), 16, add));
+        rows.rpc16?.push(await rpcCpu.around(n(2500), () => measure(n(2500), 16, rpcCall)));
+        rows.t16?.push(await turnqCpu.around(n(3000), () => measure(n(3000), 16, add)));
         rows.t128?.push(await measure(n(5000), 128, add));
         rows.chain?.push(await measure(n(200), 1, chainCall));
       }
@@ -205,7 +199,12 @@ export async function runBullmqBench(report: BenchReport, scale = Number(process
       const chain = median(rows.chain);
       const rounds = `median of ${ROUNDS} alternating rounds`;
       report.add({ suite: 'bullmq', name: 'baseline: BullMQ add + waitUntilFinished RPC, 1 in flight', ...rpc1, note: rounds });
-      report.add({ suite: 'bullmq', name: 'baseline: BullMQ add + waitUntilFinished RPC, 16 in flight', ...rpc16, note: rounds });
+      report.add({
+        suite: 'bullmq',
+        name: 'baseline: BullMQ add + waitUntilFinished RPC, 16 in flight',
+        ...rpc16,
+        note: `${rounds}; ${rpcCpu.note()}`,
+      });
       report.add({
         suite: 'bullmq',
         name: 'turnq RPC (Counter.add, state saved), 1 in flight',
@@ -216,7 +215,7 @@ export async function runBullmqBench(report: BenchReport, scale = Number(process
         suite: 'bullmq',
         name: 'turnq RPC, 16 in flight, 1,000 actors',
         ...t16,
-        note: `${ratio(t16.rate, rpc16.rate)} waitUntilFinished with 16 (target >= 2)`,
+        note: `${ratio(t16.rate, rpc16.rate)} waitUntilFinished with 16 (target >= 2); ${turnqCpu.note()}`,
       });
       report.add({
         suite: 'bullmq',

@@ -36,11 +36,7 @@ function formatRow(row: BenchRow): string {
 }
 
 /** Runs `total` calls of `call` with `inFlight` of them outstanding; returns rate and latency percentiles. */
-export async function measure(
-  total: number,
-  inFlight: number,
-  call: (i: number) => Promise<unknown>,
-): Promise<{ rate: number; p50Ms: number; p99Ms: number }> {
+export async function measure(total: number, inFlight: number, call: (i: number) => Promise<unknown>): Promise<Measured> {
   const latencies = new Float64Array(total);
   let next = 0;
   const started = performance.now();
@@ -61,3 +57,18 @@ export async function measure(
     p99Ms: latencies[Math.min(total - 1, Math.floor(total * 0.99))] ?? 0,
   };
 }
+
+export interface Measured {
+  rate: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Per field median of a few measurements. */
+export function median(runs: Measured[] | undefined): Measured {
+  const list = runs ?? [];
+  const mid = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  return { rate: mid(list.map((r) => r.rate)), p50Ms: mid(list.map((r) => r.p50Ms)), p99Ms: mid(list.map((r) => r.p99Ms)) };
+}
+
+export const ratio = (value: number, base: number): string => `${(value / base).toFixed(2)}x`;
