@@ -7,8 +7,9 @@
  *   (LPUSH + BRPOP echo) that shows what the reply-list design can reach;
  * - turnq over BullMQ (state in Redis): RPC p50/p99 with one call in flight, throughput with 16 and
  *   128 in flight over 1,000 Counter actors, and `A -> B -> A` chain latency; as ratios to the
- *   baselines. The RPC baselines and the turnq rows alternate over three rounds (medians reported), so
- *   that other load on the machine hits both alike.
+ *   baselines. The RPC baselines and the turnq rows alternate over five rounds (medians reported), so
+ *   that other load on the machine hits both alike. One shard queue, the baseline's single queue
+ *   (BENCH_SHARDS=4 measures the default); CPU per call of this process and of Redis from /proc.
  */
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
