@@ -47,5 +47,8 @@ test('thousands of waiting calls that end at once are served in order, in a loop
   gates.get('g1')?.();
   t.is(await held, 'held');
   // Each add ran alone and in arrival order: the results count up one by one.
-  t.deepEqual(await Promise.all(adds), Array.from({ length: count }, (_, i) => i + 1));
+  t.deepEqual(
+    await Promise.all(adds),
+    Array.from({ length: count }, (_, i) => i + 1),
+  );
 });
