@@ -23,6 +23,7 @@ import { resolveConfig } from '../src/config/load-config.js';
 import { randomId } from '../src/protocol/ids.js';
 import { createTurnq } from '../src/runtime/turnq.js';
 import { shardQueueArguments } from '../src/transport/amqp/amqp-topology.js';
+import { BenchA, BenchB } from './chain-actors.js';
 import { CpuAccount, pidOf } from './cpu.js';
 import { measure, median, ratio, type BenchReport, type Measured } from './report.js';
 
@@ -51,23 +52,6 @@ class BenchTally extends Actor<{ hits: number }> {
   }
   hits(): number {
     return this.state.hits;
-  }
-}
-
-class BenchA extends Actor<Record<string, never>> {
-  static readonly type = 'BenchA';
-  async run(peer: string): Promise<string> {
-    return this.actor<BenchB>('BenchB', peer).back(this.id);
-  }
-  leaf(): string {
-    return 'ok';
-  }
-}
-
-class BenchB extends Actor<Record<string, never>> {
-  static readonly type = 'BenchB';
-  async back(caller: string): Promise<string> {
-    return this.actor<BenchA>('BenchA', caller).leaf();
   }
 }
 

@@ -13,7 +13,6 @@
  */
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Actor } from '../src/actor/actor.js';
 import { ActorRegistry } from '../src/actor/actor-registry.js';
 import { Client } from '../src/client/client.js';
 import { resolveConfig, settingsFor } from '../src/config/load-config.js';
@@ -22,34 +21,12 @@ import { ActorHost } from '../src/runtime/actor-host.js';
 import { createRedisStateStore } from '../src/state/redis-state-store.js';
 import { createBullmqTransport } from '../src/transport/bullmq/bullmq-transport.js';
 import { Counter } from '../workers/actors/counter.js';
+import { BenchA, BenchB } from './chain-actors.js';
 import { CpuAccount, pidOf } from './cpu.js';
 import { measure, median, ratio, type BenchReport, type Measured } from './report.js';
 import { unlinkMatching } from '../src/state/redis-connection.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-class BenchA extends Actor<{ n: number }> {
-  static readonly type = 'BenchA';
-  protected override initialState(): { n: number } {
-    return { n: 0 };
-  }
-  async run(peer: string): Promise<number> {
-    return this.actor<BenchB>('BenchB', peer).back(this.id);
-  }
-  touch(): number {
-    return ++this.state.n;
-  }
-}
-
-class BenchB extends Actor<Record<string, never>> {
-  static readonly type = 'BenchB';
-  protected override initialState(): Record<string, never> {
-    return {};
-  }
-  async back(from: string): Promise<number> {
-    return this.actor<BenchA>('BenchA', from).touch();
-  }
-}
 
 const ROUNDS = 5;
 

@@ -3,31 +3,14 @@
  * called through a promise and a microtask hop per direction, which is the least an in-process RPC can
  * cost.
  */
-import { Actor } from '../src/actor/actor.js';
 import { resolveConfig } from '../src/config/load-config.js';
 import { createTurnq } from '../src/runtime/turnq.js';
 import type { LoadedState, StateStore } from '../src/state/state-store.js';
 import { Counter } from '../workers/actors/counter.js';
+import { BenchA, BenchB } from './chain-actors.js';
 import { measure, median, type BenchReport, type Measured } from './report.js';
 
 const ROUNDS = 5;
-
-class PingA extends Actor<Record<string, never>> {
-  static readonly type = 'PingA';
-  async run(): Promise<number> {
-    return this.actor<PingB>('PingB', this.id).ping();
-  }
-  pong(): number {
-    return 1;
-  }
-}
-
-class PingB extends Actor<Record<string, never>> {
-  static readonly type = 'PingB';
-  async ping(): Promise<number> {
-    return this.actor<PingA>('PingA', this.id).pong();
-  }
-}
 
 /** Keeps nothing: isolates the runtime's own memory per activation from what a store would hold. */
 class DiscardingStore implements StateStore {
@@ -65,7 +48,7 @@ function gc(): void {
 
 export async function runMemoryBench(report: BenchReport, scale = 1): Promise<void> {
   const config = resolveConfig([{ raw: { reentrancy: { enabled: true }, logLevel: 'silent' }, where: '' }], process.cwd());
-  const turnq = await createTurnq({ config, actors: [Counter, PingA, PingB] });
+  const turnq = await createTurnq({ config, actors: [Counter, BenchA, BenchB] });
   const { client } = turnq;
   const add = (i: number): Promise<unknown> => client.call('Counter', String(i % 1000), 'add', [1]);
   await measure(20_000, 128, add); // warm-up
@@ -92,7 +75,7 @@ export async function runMemoryBench(report: BenchReport, scale = 1): Promise<vo
   }
   for (const inFlight of [1, 128]) {
     const total = Math.round(100_000 * scale);
-    const r = await measure(total, inFlight, (i) => client.call('PingA', String(i % 1000), 'run', []));
+    const r = await measure(total, inFlight, (i) => client.call('BenchA', String(i % 1000), 'run', [String(i % 1000)]));
     report.add({
       suite: 'memory',
       name: `A -> B -> A chain, ${inFlight} in flight`,

@@ -4,7 +4,8 @@ import { randomId } from '../../src/protocol/ids.js';
 import { startCluster } from '../helpers/cluster.js';
 import { conformance } from '../helpers/conformance.js';
 import { latches } from '../helpers/latches.js';
-import { SCRIPTED, type Plan, type Trace } from '../helpers/scripted-actors.js';
+import { eventSeen } from '../helpers/events.js';
+import { heldTurn, SCRIPTED, type Plan, type Trace } from '../helpers/scripted-actors.js';
 
 type Scripted = { run(p: Plan): Trace; labels(): string[]; count(): number; startTimer(p: Plan, done: string): void };
 
@@ -12,21 +13,14 @@ conformance('a timer callback takes the lock in a chain of its own and can do A 
   const { client, hosts } = await startCluster(t, backend, { actors: SCRIPTED, config: { reentrancy: { enabled: true } } });
   const a = randomId();
   const done = `timer-${a}`;
-  const fired = new Promise<string>((resolve) => {
-    const subscription = hosts[0]!.events.stream.subscribe((event) => {
-      if (event.type === 'timer-fired' && event.actor === `TypeA/${a}`) {
-        subscription.unsubscribe();
-        resolve(event.reentrancyId);
-      }
-    });
-  });
+  const fired = eventSeen(hosts[0]!, 'timer-fired', (event) => event.actor === `TypeA/${a}`);
   await client
     .actor<Scripted>('TypeA', a)
     .startTimer(
       { calls: [{ type: 'TypeB', id: a, plan: { calls: [{ type: 'TypeA', id: a, plan: { add: 1, label: 'from-timer' } }] } }] },
       done,
     );
-  const chain = await fired;
+  const chain = (await fired).reentrancyId;
   await latches.wait(done);
   t.regex(chain, /^[0-9a-f]{32}$/);
   t.deepEqual(await client.actor<Scripted>('TypeA', a).labels(), ['from-timer']);
@@ -60,21 +54,13 @@ conformance('idle deactivation never happens during a turn, and state survives r
   const host = hosts[0]!;
   const id = randomId();
   const actor = client.actor<Scripted>('TypeA', id);
-  const hold = `hold-${id}`;
-  const started = `started-${id}`;
-  const deactivated = new Promise<void>((resolve) => {
-    const subscription = host.events.stream.subscribe((event) => {
-      if (event.type === 'deactivated' && event.actor === `TypeA/${id}`) {
-        subscription.unsubscribe();
-        resolve();
-      }
-    });
-  });
-  const running = actor.run({ add: 2, signal: started, waitFor: hold });
-  await latches.wait(started);
+  const held = heldTurn(id);
+  const deactivated = eventSeen(host, 'deactivated', (event) => event.actor === `TypeA/${id}`);
+  const running = actor.run({ add: 2, ...held.plan });
+  await held.started;
   // Long past the idle timeout, but a turn runs: nothing is collected.
   t.is(host.collectIdle(Date.now() + 3_600_000), 0);
-  latches.open(hold);
+  held.release();
   await running;
   t.is(host.collectIdle(Date.now() + 3_600_000), 1);
   await deactivated;
@@ -95,13 +81,12 @@ conformance('stop drains: the running turn finishes, its result is delivered, st
   const { client, hosts } = await startCluster(t, backend, { actors: SCRIPTED });
   const host = hosts[0]!;
   const id = randomId();
-  const hold = `hold-${id}`;
-  const started = `started-${id}`;
-  const running = client.actor<Scripted>('TypeA', id).run({ add: 3, signal: started, waitFor: hold });
-  await latches.wait(started);
+  const held = heldTurn(id);
+  const running = client.actor<Scripted>('TypeA', id).run({ add: 3, ...held.plan });
+  await held.started;
   const stopped = host.stop();
   t.true(host.draining);
-  latches.open(hold);
+  held.release();
   const trace = await running;
   await stopped;
   t.is(trace.depth, 1);

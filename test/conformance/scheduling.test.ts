@@ -3,42 +3,24 @@ import { TurnqError } from '../../src/errors/turnq-error.js';
 import { randomId } from '../../src/protocol/ids.js';
 import { startCluster } from '../helpers/cluster.js';
 import { conformance } from '../helpers/conformance.js';
-import { latches } from '../helpers/latches.js';
-import { SCRIPTED, type Plan, type Trace } from '../helpers/scripted-actors.js';
+import { eventSeen, waited } from '../helpers/events.js';
+import { heldTurn, SCRIPTED, type Plan, type Trace } from '../helpers/scripted-actors.js';
 
 type Scripted = { run(p: Plan): Trace; labels(): string[]; count(): number };
-
-/** Resolves once `count` calls wait in the actor's mailbox (from the runtime's own events). */
-function waited(
-  host: { events: { stream: import('rxjs').Observable<import('../../src/events/runtime-events.js').RuntimeEvent> } },
-  actor: string,
-  count: number,
-): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = 0;
-    const subscription = host.events.stream.subscribe((event) => {
-      if (event.type === 'waited' && event.actor === actor && ++seen === count) {
-        subscription.unsubscribe();
-        resolve();
-      }
-    });
-  });
-}
 
 conformance('two chains interleaved stay first come, first served', async (t, backend) => {
   const { client, hosts } = await startCluster(t, backend, { actors: SCRIPTED, config: { reentrancy: { enabled: true } } });
   const id = randomId();
   const key = `TypeA/${id}`;
   const actor = client.actor<Scripted>('TypeA', id);
-  const hold = `hold-${id}`;
-  const started = `started-${id}`;
-  const first = actor.run({ signal: started, waitFor: hold, label: 'c1' });
-  await latches.wait(started);
+  const held = heldTurn(id);
+  const first = actor.run({ ...held.plan, label: 'c1' });
+  await held.started;
   const queued = waited(hosts[0]!, key, 6);
   const rest: Promise<Trace>[] = [];
   for (let i = 2; i <= 7; i++) rest.push(actor.run({ label: `c${i}` }));
   await queued;
-  latches.open(hold);
+  held.release();
   await Promise.all([first, ...rest]);
   t.deepEqual(await actor.labels(), ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7']);
 });
@@ -48,10 +30,9 @@ conformance('a queued call past its deadline is not run and its caller gets DEAD
   const host = hosts[0]!;
   const id = randomId();
   const actor = client.actor<Scripted>('TypeA', id);
-  const hold = `hold-${id}`;
-  const started = `started-${id}`;
-  const first = actor.run({ signal: started, waitFor: hold, label: 'running' });
-  await latches.wait(started);
+  const held = heldTurn(id);
+  const first = actor.run({ ...held.plan, label: 'running' });
+  await held.started;
   const queued = waited(host, `TypeA/${id}`, 1);
   const late = client.actor<Scripted>('TypeA', id, { timeout: '30s' }).run({ label: 'expired' });
   const outcome = late.then(
@@ -61,7 +42,7 @@ conformance('a queued call past its deadline is not run and its caller gets DEAD
   await queued;
   // The worker's clock moves past the call's deadline while it waits behind the running turn.
   host.clock = () => Date.now() + 60_000;
-  latches.open(hold);
+  held.release();
   await first;
   const error = await outcome;
   t.true(error instanceof TurnqError);
@@ -75,30 +56,22 @@ conformance('cancelling a queued call leaves the running turn and the order of t
   const { client, hosts } = await startCluster(t, backend, { actors: SCRIPTED });
   const id = randomId();
   const actor = client.actor<Scripted>('TypeA', id);
-  const hold = `hold-${id}`;
-  const started = `started-${id}`;
-  const running = actor.run({ signal: started, waitFor: hold, label: 'running' });
-  await latches.wait(started);
+  const held = heldTurn(id);
+  const running = actor.run({ ...held.plan, label: 'running' });
+  await held.started;
   const queued = waited(hosts[0]!, `TypeA/${id}`, 3);
   const controller = new AbortController();
   const c1 = actor.run({ label: 'c1' });
   const c2 = client.actor<Scripted>('TypeA', id, { signal: controller.signal }).run({ label: 'c2' });
   const c3 = actor.run({ label: 'c3' });
   await queued;
-  const cancelled = new Promise<void>((resolve) => {
-    const subscription = hosts[0]!.events.stream.subscribe((event) => {
-      if (event.type === 'rejected' && event.code === 'CALL_CANCELLED') {
-        subscription.unsubscribe();
-        resolve();
-      }
-    });
-  });
+  const cancelled = eventSeen(hosts[0]!, 'rejected', (event) => event.code === 'CALL_CANCELLED');
   controller.abort();
   const error = await t.throwsAsync(c2, { instanceOf: TurnqError });
   t.is(error.code, 'CALL_CANCELLED');
   await cancelled; // the worker removed it from the mailbox
-  t.false(latches.isOpen(hold));
-  latches.open(hold);
+  t.false(held.released);
+  held.release();
   await Promise.all([running, c1, c3]);
   t.deepEqual(await actor.labels(), ['running', 'c1', 'c3']);
 });
@@ -107,17 +80,16 @@ conformance('the hard mailbox limit rejects with ACTOR_OVERLOADED and the actor 
   const { client, hosts } = await startCluster(t, backend, { actors: SCRIPTED, config: { mailbox: { softLimit: 2, hardLimit: 3 } } });
   const id = randomId();
   const actor = client.actor<Scripted>('TypeA', id);
-  const hold = `hold-${id}`;
-  const started = `started-${id}`;
-  const running = actor.run({ signal: started, waitFor: hold });
-  await latches.wait(started);
+  const held = heldTurn(id);
+  const running = actor.run(held.plan);
+  await held.started;
   const queued = waited(hosts[0]!, `TypeA/${id}`, 3);
   const accepted = [actor.run({ add: 1 }), actor.run({ add: 1 }), actor.run({ add: 1 })];
   await queued;
   const error = await t.throwsAsync(actor.run({ add: 100 }), { instanceOf: TurnqError });
   t.is(error.code, 'ACTOR_OVERLOADED');
   t.true(error.retryable);
-  latches.open(hold);
+  held.release();
   await Promise.all([running, ...accepted]);
   t.is(await actor.count(), 3);
 });
@@ -131,21 +103,19 @@ conformance('a window full of calls waiting for a locked actor does not stop its
   });
   const a = randomId();
   const key = `TypeA/${a}`;
-  const hold = `hold-${a}`;
-  const started = `started-${a}`;
+  const held = heldTurn(a);
   const holder = client.actor<Scripted>('TypeA', a).run({
-    signal: started,
-    waitFor: hold,
+    ...held.plan,
     calls: [
       { type: 'TypeB', id: a, plan: { calls: [{ type: 'TypeA', id: a, plan: { label: 'reentered' } }] } },
       { type: 'TypeA', id: `${a}-other`, plan: { label: 'same-shard' } },
     ],
   });
-  await latches.wait(started);
+  await held.started;
   const queued = waited(hosts[0]!, key, 10);
   const blocked = Array.from({ length: 10 }, (_, i) => client.actor<Scripted>('TypeA', a).run({ label: `other-${i}` }));
   await queued;
-  latches.open(hold);
+  held.release();
   const trace = await holder;
   t.is(trace.children.length, 2);
   await Promise.all(blocked);

@@ -115,6 +115,11 @@ class ScriptedActor extends Actor<{ count: number; labels: string[] }> {
     }
   }
 
+  /** Adds one to state.count and returns it: a turn that ends without awaiting. */
+  bump(): number {
+    return ++this.state.count;
+  }
+
   count(): number {
     return this.state.count;
   }
@@ -156,4 +161,28 @@ export function chain(actors: { type: string; id: string }[], hops: number, leaf
     plan = { calls: [{ type: target.type, id: target.id, plan }] };
   }
   return plan;
+}
+
+/**
+ * A turn that takes its actor's lock and keeps it: run it with `plan` (spread into a Plan); `started`
+ * resolves once it runs; `release()` lets it end.
+ */
+export function heldTurn(name: string): {
+  plan: { signal: string; waitFor: string };
+  started: Promise<void>;
+  release(): void;
+  readonly released: boolean;
+} {
+  const hold = `hold-${name}`;
+  const started = `started-${name}`;
+  return {
+    plan: { signal: started, waitFor: hold },
+    started: latches.wait(started),
+    release: () => {
+      latches.open(hold);
+    },
+    get released() {
+      return latches.isOpen(hold);
+    },
+  };
 }

@@ -8,6 +8,7 @@ import { resolveConfig } from '../../src/config/load-config.js';
 import type { RuntimeEvent } from '../../src/events/runtime-events.js';
 import { ActorHost } from '../../src/runtime/actor-host.js';
 import { MemoryTransport } from '../../src/transport/memory/memory-transport.js';
+import { eventSeen } from '../helpers/events.js';
 import { latches } from '../helpers/latches.js';
 
 class Chatty extends Actor<{ n: number }> {
@@ -123,11 +124,7 @@ test('a failing one-way send is logged, since nobody waits for its reply', async
   const lines: Record<string, unknown>[] = [];
   const h = await host({}, lines);
   t.teardown(() => h.stop());
-  const ended = new Promise<void>((resolve) => {
-    h.events.stream.subscribe((event) => {
-      if (event.type === 'turn-ended' && event.actor === 'Chatty/oneway') resolve();
-    });
-  });
+  const ended = eventSeen(h, 'turn-ended', (event) => event.actor === 'Chatty/oneway');
   await h.client.sendOneWay('Chatty', 'oneway', 'hold', [42]);
   await ended;
   t.true(lines.some((l) => l.msg === 'one-way call failed' && l.actor === 'Chatty/oneway' && l.method === 'hold'));
