@@ -10,7 +10,7 @@
  */
 import { TurnqError, type WireError } from '../errors/turnq-error.js';
 import { HEADER, PROTOCOL_VERSION } from './headers.js';
-import { REENTRANCY_ID_PATTERN } from './ids.js';
+import { HEX_ID_PATTERN } from './ids.js';
 import { actorKey, depthFor, type Invocation, type Reply, type StackFrame } from './invocation.js';
 
 export type WireHeaders = Record<string, string>;
@@ -98,7 +98,7 @@ export function decodeInvocation(message: WireMessage, maxBytes = DEFAULT_MAX_ME
   const actorId = required(headers, HEADER.actorId);
   const method = required(headers, HEADER.method);
   const reentrancyId = required(headers, HEADER.reentrancyId);
-  if (!REENTRANCY_ID_PATTERN.test(reentrancyId)) {
+  if (!HEX_ID_PATTERN.test(reentrancyId)) {
     throw invalid(`header ${HEADER.reentrancyId} must be 32 lowercase hex digits`);
   }
   const stack = parseStack(required(headers, HEADER.callStack));

@@ -15,4 +15,5 @@ export function randomId(): string {
   return id;
 }
 
-export const REENTRANCY_ID_PATTERN = /^[0-9a-f]{32}$/;
+/** turnq's own ids (reentrancy ids, message ids): 32 lowercase hex digits. */
+export const HEX_ID_PATTERN = /^[0-9a-f]{32}$/;

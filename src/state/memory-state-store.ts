@@ -1,9 +1,8 @@
+import { HEX_ID_PATTERN } from '../protocol/ids.js';
 import { HANDLED_RECORD_LIMIT, type HandledMessage, type LoadedState, type StateStore, type StateWrite } from './state-store.js';
 
 /** A handled one-way send: no reply to send again. */
 const NO_RESULT: unique symbol = Symbol('no-result');
-
-const HEX_ID = /^[0-9a-f]{32}$/;
 
 /**
  * The handled messages of one actor: a ring of HANDLED_RECORD_LIMIT slots allocated once. turnq's own
@@ -21,7 +20,7 @@ class HandledRing {
 
   add(messageId: string, result: unknown): void {
     const slot = this.#next;
-    if (messageId.length === 32 && HEX_ID.test(messageId)) {
+    if (HEX_ID_PATTERN.test(messageId)) {
       for (let w = 0; w < 4; w++) this.#words[4 * slot + w] = Number.parseInt(messageId.slice(8 * w, 8 * w + 8), 16);
       if (this.#other !== undefined) this.#other[slot] = undefined;
     } else {

@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { TurnqError } from '../../errors/turnq-error.js';
 import { createLogger } from '../../logging/logger.js';
 import { encodeInvocation, encodeReply, type WireMessage } from '../../protocol/codec.js';
-import type { ControlMessage, Invocation, Reply } from '../../protocol/invocation.js';
+import { actorKey, type ControlMessage, type Invocation, type Reply } from '../../protocol/invocation.js';
 import { names } from '../../protocol/sharding.js';
 import type { TransportSettings } from '../create-transport.js';
 import type { ConsumeSpec, PublishRoute, ReplyEndpoint, Subscription, Transport } from '../transport.js';
@@ -61,7 +61,6 @@ class AmqpTransport implements Transport {
   publish(invocation: Invocation, route: PublishRoute): Promise<void> {
     if (this.#closed) return Promise.reject(new TurnqError('TRANSPORT_CLOSED'));
     const ns = this.#settings.namespace;
-    const actor = `${invocation.actorType}/${invocation.actorId}`;
     const shard = route.lane === 'shard';
     const queue = shard ? names.shard(ns, invocation.actorType, route.shard) : names.lane(ns, route.worker);
     const waits = invocation.replyTo !== undefined;
@@ -74,11 +73,11 @@ class AmqpTransport implements Transport {
       unroutable: () =>
         shard
           ? new TurnqError('ACTOR_TYPE_UNKNOWN', {
-              actor,
+              actor: actorKey(invocation.actorType, invocation.actorId),
               message: `no worker hosts actor type ${invocation.actorType} (no queue ${queue})`,
             })
           : new TurnqError('PUBLISH_UNROUTABLE', {
-              actor,
+              actor: actorKey(invocation.actorType, invocation.actorId),
               message: `priority lane of worker ${route.lane === 'priority' ? route.worker : ''} is gone`,
             }),
     });

@@ -18,7 +18,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { TurnqError } from '../../errors/turnq-error.js';
 import { createLogger } from '../../logging/logger.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, encodeInvocation, type WireMessage } from '../../protocol/codec.js';
+import { encodeInvocation, type WireMessage } from '../../protocol/codec.js';
 import { actorKey, type ControlMessage, type Invocation, type Reply } from '../../protocol/invocation.js';
 import { names } from '../../protocol/sharding.js';
 import { closeRedis, openRedis } from '../../state/redis-connection.js';
@@ -30,12 +30,12 @@ import { QueueConsumer, type ConsumerContext } from './queue-consumer.js';
 import { openReplyList, pushReply } from './reply-list.js';
 import { ShardOwner } from './shard-owner.js';
 
-/** A lane is announced with this expiry and refreshed every third of it. */
 /** The broker did not take what was sent: retryable. */
 function publishFailed(what: string, error: unknown): TurnqError {
   return new TurnqError('PUBLISH_FAILED', { message: `${what} failed: ${String(error)}`, cause: error });
 }
 
+/** A lane is announced with this expiry and refreshed every third of it. */
 export const LANE_TTL_MS = 15_000;
 /** How long a publisher trusts a lane it saw alive. */
 const LANE_CACHE_MS = 1000;
@@ -58,7 +58,7 @@ export class BullmqTransport implements Transport {
   constructor(url: string, settings: TransportSettings, redis: Redis, workerRedis: Redis) {
     this.#url = url;
     this.namespace = settings.namespace;
-    this.#maxBytes = settings.maxMessageBytes > 0 ? settings.maxMessageBytes : DEFAULT_MAX_MESSAGE_BYTES;
+    this.#maxBytes = settings.maxMessageBytes;
     this.#redis = redis;
     this.#workerRedis = workerRedis;
   }

@@ -6,7 +6,7 @@
  */
 import type { JobsOptions } from 'bullmq';
 import { TurnqError } from '../../errors/turnq-error.js';
-import type { WireHeaders, WireMessage } from '../../protocol/codec.js';
+import { decodeDelivered, errorReplyFor, type Decoded, type WireHeaders, type WireMessage } from '../../protocol/codec.js';
 
 export interface JobEnvelope {
   headers: WireHeaders;
@@ -36,6 +36,18 @@ export function fromEnvelope(data: unknown): WireMessage {
 }
 
 /** The headers of a job's data when they are readable, to answer an undecodable message. */
-export function headersOf(data: unknown): unknown {
+function headersOf(data: unknown): unknown {
   return typeof data === 'object' && data !== null ? (data as { headers?: unknown }).headers : undefined;
+}
+
+/** Decodes a job's data as an invocation; an invalid job comes back with its coded error and error reply. */
+export function decodeJob(data: unknown, maxBytes: number): Decoded {
+  let message: WireMessage;
+  try {
+    message = fromEnvelope(data);
+  } catch (thrown) {
+    const error = thrown instanceof TurnqError ? thrown : new TurnqError('MESSAGE_UNDECODABLE', { message: String(thrown) });
+    return { ok: false, error, reply: errorReplyFor(headersOf(data), error) };
+  }
+  return decodeDelivered(message, maxBytes);
 }

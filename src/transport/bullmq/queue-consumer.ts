@@ -17,14 +17,13 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { TurnqError } from '../../errors/turnq-error.js';
-import { decodeDelivered, errorReplyFor } from '../../protocol/codec.js';
 import { randomId } from '../../protocol/ids.js';
 import type { Lane, Reply } from '../../protocol/invocation.js';
 import { luaScript, runScript } from '../../state/redis-connection.js';
 import { BULL_PREFIX } from '../../state/redis-keys.js';
 import type { Fence } from '../../state/state-store.js';
 import type { ConsumeSpec, Delivery } from '../transport.js';
-import { fromEnvelope, headersOf } from './job-envelope.js';
+import { decodeJob } from './job-envelope.js';
 import { bullKeys } from './bull-keys.js';
 import { returnJobs } from './shard-lease.js';
 
@@ -257,40 +256,35 @@ export class QueueConsumer {
       );
       this.#spec.onDeadLetter?.(error.code, error.message);
     };
-    let delivery: Delivery;
-    try {
-      const decoded = decodeDelivered(fromEnvelope(job.data), this.#context.maxBytes);
-      if (!decoded.ok) throw decoded.error;
-      const invocation = decoded.invocation;
-      const base = {
-        invocation,
-        lane: this.#lane,
-        redeliveries: job.stalledCounter,
-        ack: complete,
-        requeue: () => {
-          if (release()) void this.#track(returnJobs(this.#context.redis, this.queue, this.#token, [id]));
-        },
-        deadLetter,
-        park: () => {
-          if (held.parked || this.#held.get(id) !== held) return;
-          held.parked = true;
-          this.#runnable--;
-          this.#wakeLoop();
-        },
-        unpark: () => {
-          if (!held.parked || this.#held.get(id) !== held) return;
-          held.parked = false;
-          this.#runnable++;
-        },
-      };
-      delivery = this.#fence === undefined ? base : { ...base, fence: this.#fence };
-    } catch (error) {
-      const coded = error instanceof TurnqError ? error : new TurnqError('MESSAGE_UNDECODABLE', { message: String(error) });
-      const owed = errorReplyFor(headersOf(job.data), coded);
+    const decoded = decodeJob(job.data, this.#context.maxBytes);
+    if (!decoded.ok) {
+      const owed = decoded.reply;
       if (owed !== undefined) void this.#track(this.#context.sendReply(owed.address, owed.reply), 'replying to an invalid job');
-      deadLetter(coded);
+      deadLetter(decoded.error);
       return;
     }
+    const base = {
+      invocation: decoded.invocation,
+      lane: this.#lane,
+      redeliveries: job.stalledCounter,
+      ack: complete,
+      requeue: () => {
+        if (release()) void this.#track(returnJobs(this.#context.redis, this.queue, this.#token, [id]));
+      },
+      deadLetter,
+      park: () => {
+        if (held.parked || this.#held.get(id) !== held) return;
+        held.parked = true;
+        this.#runnable--;
+        this.#wakeLoop();
+      },
+      unpark: () => {
+        if (!held.parked || this.#held.get(id) !== held) return;
+        held.parked = false;
+        this.#runnable++;
+      },
+    };
+    const delivery: Delivery = this.#fence === undefined ? base : { ...base, fence: this.#fence };
     this.#spec.onDelivery(delivery);
   }
 

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { decodeReply, encodeReply } from '../../protocol/codec.js';
 import type { Reply } from '../../protocol/invocation.js';
-import { closeRedis, luaScript, openRedis, runScript } from '../../state/redis-connection.js';
+import { luaScript, openRedis, runScript } from '../../state/redis-connection.js';
 import type { ReplyEndpoint } from '../transport.js';
 import { fromEnvelope, toEnvelope } from './job-envelope.js';
 
@@ -68,7 +68,6 @@ export async function openReplyList(url: string, address: string, logger: Logger
       closed = true;
       redis.disconnect();
       await running;
-      await closeRedis(redis);
     },
   };
 }

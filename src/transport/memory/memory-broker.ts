@@ -37,7 +37,6 @@ export interface MemoryConsumer {
 
 export class MemoryQueue {
   readonly name: string;
-  readonly durable: boolean;
   readonly consumers: MemoryConsumer[] = [];
   /** Delivered slots are cleared at once, so a consumed message is not kept alive by the queue. */
   #items: (QueuedMessage | undefined)[] = [];
@@ -46,10 +45,9 @@ export class MemoryQueue {
   scheduled = false;
   readonly #broker: MemoryBroker;
 
-  constructor(broker: MemoryBroker, name: string, durable: boolean) {
+  constructor(broker: MemoryBroker, name: string) {
     this.#broker = broker;
     this.name = name;
-    this.durable = durable;
   }
 
   get length(): number {
@@ -66,14 +64,26 @@ export class MemoryQueue {
     if (entries.length === 0) return;
     entries.sort((a, b) => a.seq - b.seq);
     for (const entry of entries) entry.redeliveries++;
-    this.#items = [...entries, ...(this.#items.slice(this.#head) as QueuedMessage[])];
-    this.#head = 0;
+    if (this.#head >= entries.length) {
+      // Into the slots already consumed: no copy of what waits behind.
+      this.#head -= entries.length;
+      for (let i = 0; i < entries.length; i++) this.#items[this.#head + i] = entries[i];
+    } else {
+      this.#items = [...entries, ...(this.#items.slice(this.#head) as QueuedMessage[])];
+      this.#head = 0;
+    }
     this.schedule();
   }
 
   /** Dispatch in a microtask (one for all the queues of the broker that have something to do). */
   schedule(): void {
     if (!this.scheduled) this.#broker.schedule(this);
+  }
+
+  /** Something waits and the active consumer's window has room. */
+  canDeliver(): boolean {
+    const consumer = this.consumers[0];
+    return consumer !== undefined && this.length > 0 && consumer.inFlight < consumer.prefetch;
   }
 
   /** Hands queued messages to the active consumer while its window has room. */
@@ -107,10 +117,10 @@ export class MemoryBroker {
   /** Queues to dispatch in the next microtask. */
   #ready: MemoryQueue[] = [];
 
-  declare(name: string, durable: boolean): MemoryQueue {
+  declare(name: string): MemoryQueue {
     let queue = this.queues.get(name);
     if (queue === undefined) {
-      queue = new MemoryQueue(this, name, durable);
+      queue = new MemoryQueue(this, name);
       this.queues.set(name, queue);
     }
     return queue;
@@ -127,12 +137,14 @@ export class MemoryBroker {
   }
 
   #dispatchReady(): void {
-    // Queues scheduled while dispatching (a synchronous turn acks and frees room) join this round.
+    // A queue's own loop sees the acks of synchronous turns it delivers; other queues scheduled meanwhile
+    // join this round, and so does a queue whose consumer changed while it dispatched.
     const ready = this.#ready;
     for (let i = 0; i < ready.length; i++) {
       const queue = ready[i] as MemoryQueue;
-      queue.scheduled = false;
       queue.dispatch();
+      queue.scheduled = false;
+      if (queue.canDeliver()) this.schedule(queue);
     }
     this.#ready = [];
   }

@@ -6,11 +6,11 @@
  */
 import { TurnqError } from '../../errors/turnq-error.js';
 import { decodeDelivered, type WireMessage } from '../../protocol/codec.js';
-import type { ControlMessage, Invocation, Reply } from '../../protocol/invocation.js';
+import { actorKey, type ControlMessage, type Invocation, type Reply } from '../../protocol/invocation.js';
 import { names } from '../../protocol/sharding.js';
 import type { ConsumeSpec, Delivery, PublishRoute, ReplyEndpoint, Subscription, Transport } from '../transport.js';
 import { MemoryBroker, type MemoryConsumer, type MemoryQueue, type QueuedMessage } from './memory-broker.js';
-import { MemoryDelivery } from './memory-delivery.js';
+import { MemoryDelivery, recordDeadLetter, settleEntry, type ConsumerBinding } from './memory-delivery.js';
 
 /**
  * Copies a value the way a broker would (through JSON), refusing what exceeds `maxBytes`. Arrays of
@@ -41,13 +41,10 @@ function isShortFlat(values: readonly unknown[]): boolean {
   return true;
 }
 
-/** An ok reply as the client receives it; a result JSON leaves unchanged is not copied. */
+/** An ok reply as the client receives it: copied only when JSON changes its result. */
 function copyResult(reply: Reply, maxBytes: number | undefined): Reply {
-  const result = reply.result;
-  if (typeof result === 'number' ? Number.isFinite(result) : typeof result === 'string' || typeof result === 'boolean' || result === null) {
-    return reply;
-  }
-  return { ...reply, result: jsonCopy(result, maxBytes) };
+  const result = jsonCopy(reply.result, maxBytes);
+  return result === reply.result ? reply : { ...reply, result };
 }
 
 export interface MemoryTransportOptions {
@@ -101,7 +98,7 @@ export class MemoryTransport implements Transport {
         route.lane === 'shard'
           ? new TurnqError('ACTOR_TYPE_UNKNOWN', {
               message: `no worker hosts actor type ${invocation.actorType}`,
-              actor: `${invocation.actorType}/${invocation.actorId}`,
+              actor: actorKey(invocation.actorType, invocation.actorId),
             })
           : new TurnqError('PUBLISH_UNROUTABLE', { message: `priority lane of worker ${route.worker} is gone` }),
       );
@@ -175,26 +172,28 @@ export class MemoryTransport implements Transport {
   consume(spec: ConsumeSpec): Promise<Subscription> {
     this.#checkOpen();
     const attached: { queue: MemoryQueue; consumer: MemoryConsumer }[] = [];
+    const onDeadLetter = spec.onDeadLetter?.bind(spec);
     const attach = (queue: MemoryQueue, prefetch: number, lane: Delivery['lane']): void => {
       const consumer: MemoryConsumer = {
         inFlight: 0,
         prefetch,
         unacked: new Set(),
         deliver: (entry) => {
-          this.#deliver(queue, consumer, entry, lane, spec);
+          this.#deliver(binding, entry, spec);
         },
       };
+      const binding: ConsumerBinding = { queue, consumer, broker: this.broker, lane, onDeadLetter };
       queue.consumers.push(consumer);
       attached.push({ queue, consumer });
       queue.schedule();
     };
     for (const { type, shards } of spec.types) {
       for (let shard = 0; shard < shards; shard++) {
-        attach(this.broker.declare(names.shard(this.namespace, type, shard), true), spec.prefetch, 'shard');
+        attach(this.broker.declare(names.shard(this.namespace, type, shard)), spec.prefetch, 'shard');
       }
     }
     const laneName = names.lane(this.namespace, spec.workerId);
-    attach(this.broker.declare(laneName, false), Number.POSITIVE_INFINITY, 'priority');
+    attach(this.broker.declare(laneName), Number.POSITIVE_INFINITY, 'priority');
     const onControl = (message: ControlMessage): void => {
       spec.onControl(message);
     };
@@ -214,26 +213,19 @@ export class MemoryTransport implements Transport {
     });
   }
 
-  #deliver(queue: MemoryQueue, consumer: MemoryConsumer, entry: QueuedMessage, lane: Delivery['lane'], spec: ConsumeSpec): void {
+  #deliver(binding: ConsumerBinding, entry: QueuedMessage, spec: ConsumeSpec): void {
     let invocation = entry.invocation;
     if (invocation === undefined) {
       const message = entry.message as WireMessage;
       const decoded = decodeDelivered(message, this.#maxBytes);
-      if (decoded.ok) invocation = decoded.invocation;
-      else {
-        const coded = decoded.error;
+      if (!decoded.ok) {
         if (decoded.reply !== undefined) this.sendReply(decoded.reply.address, decoded.reply.reply);
-        consumer.unacked.delete(entry);
-        consumer.inFlight--;
-        this.broker.deadLetters.push({ queue: queue.name, message, code: coded.code, reason: coded.message });
-        spec.onDeadLetter?.(coded.code, coded.message);
-        queue.schedule();
+        if (settleEntry(binding, entry, false)) recordDeadLetter(binding, message, decoded.error);
         return;
       }
+      invocation = decoded.invocation;
     }
-    spec.onDelivery(
-      new MemoryDelivery(invocation, lane, queue, consumer, entry, this.broker, (code, reason) => spec.onDeadLetter?.(code, reason)),
-    );
+    spec.onDelivery(new MemoryDelivery(invocation, binding, entry));
   }
 
   close(): Promise<void> {
