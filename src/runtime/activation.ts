@@ -323,33 +323,37 @@ export class Activation implements ActorLink, TimerOwner {
     this.#saving = true;
     const saved = this.#save();
     if (saved instanceof Promise) {
-      saved.then(
-        (failure) => {
-          this.#release(work, reply, failure);
-        },
-        (error: unknown) => {
-          this.#host.logger.error({ err: error, actor: this.key }, 'releasing the lock failed');
-        },
-      );
+      // #save never rejects; a throw in #release is a bug and surfaces as an unhandled rejection, as it
+      // would surface from the transport's delivery on the synchronous path.
+      void saved.then((failure) => {
+        this.#release(work, reply, failure);
+      });
     } else {
       this.#release(work, reply, saved);
     }
   }
 
-  /** The outermost turn ended and the save is done: answer, ack, and pass the lock on. */
-  #release(work: Work, okReply: Reply, failure: TurnqError | undefined): void {
+  /**
+   * The outermost turn ended and the save is done: answer, ack, and pass the lock on. A save refused
+   * with STATE_FENCED means another worker owns the actor now: the chain's messages go back to their
+   * queue unanswered, for that owner to run and answer (acking them would lose a one-way send).
+   */
+  #release(work: Work, turnReply: Reply, failure: TurnqError | undefined): void {
     this.#saving = false;
-    let reply = okReply;
+    let reply = turnReply;
     if (failure !== undefined) {
       this.instance.state = JSON.parse(this.#committed);
       this.#synced = true;
       reply = { correlationId: work.inv.messageId, status: 'error', error: failure.toWire() };
     }
-    this.#sendReply(work, reply);
-    work.delivery?.ack();
-    if (this.#deferredAcks !== null) {
-      for (const delivery of this.#deferredAcks) delivery.ack();
-      this.#deferredAcks = null;
+    const fenced = failure?.code === 'STATE_FENCED';
+    if (!fenced) this.#sendReply(work, reply);
+    const deliveries = this.#deferredAcks ?? [];
+    this.#deferredAcks = null;
+    if (work.delivery !== undefined) deliveries.push(work.delivery);
+    for (const delivery of deliveries) {
+      if (fenced) delivery.requeue();
+      else delivery.ack();
     }
     this.#host.chainLocked(work.inv.reentrancyId, -1);
     this.#holder = null;

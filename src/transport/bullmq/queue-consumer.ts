@@ -40,6 +40,9 @@ redis.call('ZREM', KEYS[3], '0')
 return 0`,
 );
 
+/** How often a consumer whose lease renewal is late checks again before fetching. */
+const LEASE_WAIT_MS = 100;
+
 /** Longest single wait for new jobs (seconds); the loop then checks again. */
 export const MARKER_WAIT_S = 5;
 
@@ -72,6 +75,8 @@ export class QueueConsumer {
   readonly #lane: Lane;
   readonly #prefetch: number;
   readonly #fence: Fence | undefined;
+  /** False while the shard's lease may have lapsed: no fetching then (the next owner may hold it). */
+  readonly #mayFetch: () => boolean;
   readonly #worker: Worker;
   readonly #token = randomId();
   readonly #held = new Map<string, Held>();
@@ -88,13 +93,21 @@ export class QueueConsumer {
   readonly #markerKey: string;
   readonly #markerKeys: string[];
 
-  constructor(context: ConsumerContext, spec: ConsumeSpec, queue: string, lane: Lane, prefetch: number, fence: Fence | undefined) {
+  constructor(
+    context: ConsumerContext,
+    spec: ConsumeSpec,
+    queue: string,
+    lane: Lane,
+    prefetch: number,
+    ownership: { readonly fence: Fence; mayFetch(): boolean } | undefined,
+  ) {
     this.#context = context;
     this.#spec = spec;
     this.queue = queue;
     this.#lane = lane;
     this.#prefetch = prefetch;
-    this.#fence = fence;
+    this.#fence = ownership?.fence;
+    this.#mayFetch = ownership === undefined ? () => true : () => ownership.mayFetch();
     const keys = bullKeys(queue);
     this.#markerKey = keys.marker;
     this.#markerKeys = [keys.wait, keys.prioritized, keys.marker];
@@ -131,6 +144,10 @@ export class QueueConsumer {
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
         });
+        continue;
+      }
+      if (!this.#mayFetch()) {
+        await sleep(LEASE_WAIT_MS);
         continue;
       }
       let fetched: boolean;
@@ -239,7 +256,7 @@ export class QueueConsumer {
       if (!release()) return;
       // With room in the window, the ack fetches the next job in the same script (as BullMQ's own
       // processing loop does): one round trip per job under load instead of two.
-      if (this.#stopping || this.#runnable >= this.#prefetch || this.#fetching !== undefined) {
+      if (this.#stopping || this.#runnable >= this.#prefetch || this.#fetching !== undefined || !this.#mayFetch()) {
         void this.#track(job.moveToCompleted(null, this.#token, false), 'acknowledging a job');
         return;
       }

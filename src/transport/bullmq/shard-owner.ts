@@ -2,8 +2,8 @@
  * One shard queue as seen by one worker: tries to take the shard's lease (at start, then every
  * LEASE_RETRY_MS while another worker holds it), consumes the queue while it owns it, renews the lease
  * every LEASE_RENEW_MS, and stops consuming as soon as a renewal is refused, or fails for so long that
- * the lease may have expired (LEASE_TTL_MS minus one renewal period). Deliveries carry the lease's
- * epoch as their fence.
+ * the lease may have expired (LEASE_TTL_MS minus one renewal period); while a renewal is late it does
+ * not fetch. Deliveries carry the lease's epoch as their fence.
  */
 import type { ConsumeSpec } from '../transport.js';
 import { QueueConsumer, type ConsumerContext } from './queue-consumer.js';
@@ -60,8 +60,8 @@ export class ShardOwner {
         if (lease.reclaimed > 0)
           this.#context.logger.info({ queue: this.queue, epoch: lease.epoch, reclaimed: lease.reclaimed }, 'shard taken over');
         this.#consumer = new QueueConsumer(this.#context, this.#spec, this.queue, 'shard', this.#spec.prefetch, {
-          scope: this.queue,
-          epoch: lease.epoch,
+          fence: { scope: this.queue, epoch: lease.epoch },
+          mayFetch: () => this.#leaseFresh(),
         });
         await this.#consumer.start();
         return;
@@ -74,11 +74,20 @@ export class ShardOwner {
       await this.#stopConsuming();
     } catch (error) {
       this.#context.logger.warn({ err: error, queue: this.queue }, 'shard lease operation failed');
-      if (this.#lease !== undefined && Date.now() - this.#renewedAt > LEASE_TTL_MS - LEASE_RENEW_MS) {
+      if (this.#lease !== undefined && !this.#leaseFresh()) {
         this.#context.logger.warn({ queue: this.queue, epoch: this.#lease.epoch }, 'shard lease not renewed in time: stopping');
         await this.#stopConsuming();
       }
     }
+  }
+
+  /**
+   * The lease is surely still ours: renewed less than LEASE_TTL_MS minus one renewal period ago. The
+   * consumer fetches only then, so a renewal that is late (Redis slow, event loop blocked) cannot let
+   * it take jobs after the lease lapsed and another worker took the shard.
+   */
+  #leaseFresh(): boolean {
+    return Date.now() - this.#renewedAt <= LEASE_TTL_MS - LEASE_RENEW_MS;
   }
 
   /** Lease lost: stop fetching at once; jobs still locked by us go back (the new owner takes the rest). */
