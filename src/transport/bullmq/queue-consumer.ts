@@ -164,9 +164,9 @@ export class QueueConsumer {
         await sleep(200);
         continue;
       }
-      // BullMQ leaves a marker behind every fetched job; when nothing waits, clear it so that the next
-      // wait blocks instead of costing an empty fetch.
-      if (!fetched || !(await this.#moreWaiting())) await this.#waitForJobs();
+      // Fetch again at once after a job. After an empty fetch, BullMQ's marker may still be set: clear it
+      // when nothing waits, so that the wait blocks instead of waking for nothing.
+      if (!fetched && !(await this.#moreWaiting())) await this.#waitForJobs();
     }
   }
 
