@@ -17,7 +17,28 @@ export type WireHeaders = Record<string, string>;
 
 export interface WireMessage {
   readonly headers: WireHeaders;
-  readonly body: Buffer;
+  /**
+   * The UTF-8 JSON body, as text or as its bytes: encoding gives text (what a Redis job carries), an
+   * AMQP delivery gives bytes; each side converts once, where its transport needs it.
+   */
+  readonly body: string | Buffer;
+}
+
+/** The body as text. */
+export function bodyText(body: string | Buffer): string {
+  return typeof body === 'string' ? body : body.toString('utf8');
+}
+
+/** The body as bytes. */
+export function bodyBytes(body: string | Buffer): Buffer {
+  return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+}
+
+/** Size of the body in bytes (a short text is known to fit without counting: UTF-8 takes at most 3 bytes per UTF-16 unit). */
+function fitsIn(body: string | Buffer, maxBytes: number): { fits: boolean; size: number } {
+  if (typeof body === 'string' && body.length * 3 <= maxBytes) return { fits: true, size: body.length };
+  const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+  return { fits: size <= maxBytes, size };
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -35,7 +56,7 @@ export function encodeInvocation(inv: Invocation): WireMessage {
     [HEADER.deadline]: String(inv.deadline),
   };
   if (inv.replyTo !== undefined) headers[HEADER.replyTo] = inv.replyTo;
-  return { headers, body: Buffer.from(JSON.stringify({ args: inv.args })) };
+  return { headers, body: JSON.stringify({ args: inv.args }) };
 }
 
 function invalid(message: string, code = 'MESSAGE_INVALID'): TurnqError {
@@ -84,9 +105,8 @@ export function replyAddressOf(headers: unknown): { replyTo: string; correlation
 
 export function decodeInvocation(message: WireMessage, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): Invocation {
   const { headers, body } = message;
-  if (body.length > maxBytes) {
-    throw invalid(`body of ${body.length} bytes exceeds the limit of ${maxBytes}`, 'MESSAGE_TOO_LARGE');
-  }
+  const { fits, size } = fitsIn(body, maxBytes);
+  if (!fits) throw invalid(`body of ${size} bytes exceeds the limit of ${maxBytes}`, 'MESSAGE_TOO_LARGE');
   const version = headers[HEADER.protocol];
   if (version !== PROTOCOL_VERSION) {
     throw new TurnqError('PROTOCOL_VERSION_UNSUPPORTED', {
@@ -110,7 +130,7 @@ export function decodeInvocation(message: WireMessage, maxBytes = DEFAULT_MAX_ME
   const deadline = integer(headers, HEADER.deadline);
   let payload: unknown;
   try {
-    payload = JSON.parse(body.toString('utf8'));
+    payload = JSON.parse(bodyText(body));
   } catch {
     throw invalid('body is not JSON', 'MESSAGE_UNDECODABLE');
   }
@@ -156,14 +176,14 @@ export function encodeReply(reply: Reply): WireMessage {
     [HEADER.status]: reply.status,
   };
   const body = reply.status === 'ok' ? { status: 'ok', result: reply.result ?? null } : { status: 'error', error: reply.error };
-  return { headers, body: Buffer.from(JSON.stringify(body)) };
+  return { headers, body: JSON.stringify(body) };
 }
 
 export function decodeReply(message: WireMessage): Reply {
   const correlationId = required(message.headers, HEADER.correlationId);
   let payload: unknown;
   try {
-    payload = JSON.parse(message.body.toString('utf8'));
+    payload = JSON.parse(bodyText(message.body));
   } catch {
     throw invalid('reply body is not JSON', 'MESSAGE_UNDECODABLE');
   }

@@ -16,7 +16,7 @@
 import type * as amqp from 'amqplib';
 import type { Logger } from 'pino';
 import { TurnqError } from '../../errors/turnq-error.js';
-import { decodeReply, type WireMessage } from '../../protocol/codec.js';
+import { bodyBytes, decodeReply, type WireMessage } from '../../protocol/codec.js';
 import type { Reply } from '../../protocol/invocation.js';
 import type { AmqpConnection, ConnectionUser } from './amqp-connection.js';
 import { DIRECT_REPLY_TO, wireMessageOf } from './amqp-topology.js';
@@ -138,7 +138,7 @@ export class AmqpPublisher implements ConnectionUser {
       if (options.directReplyTo === true) properties.replyTo = DIRECT_REPLY_TO;
       else if (options.replyTo !== undefined) properties.replyTo = options.replyTo;
       try {
-        channel.publish(exchange, routingKey, message.body, properties, (error: unknown) => {
+        channel.publish(exchange, routingKey, bodyBytes(message.body), properties, (error: unknown) => {
           this.#confirmed(key, error);
         });
       } catch (error) {
@@ -162,7 +162,7 @@ export class AmqpPublisher implements ConnectionUser {
     const properties: amqp.Options.Publish = { headers: message.headers, contentType: 'application/json', contentEncoding: 'utf-8' };
     if (options.correlationId !== undefined) properties.correlationId = options.correlationId;
     try {
-      channel.publish(exchange, routingKey, message.body, properties);
+      channel.publish(exchange, routingKey, bodyBytes(message.body), properties);
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(new TurnqError('TRANSPORT_UNAVAILABLE', { message: String(error), cause: error }));

@@ -133,7 +133,7 @@ class AmqpTransport implements Transport {
     const exchange = names.control(this.#settings.namespace);
     this.#controlDeclared ??= this.#declareControl();
     return this.#controlDeclared.then(() =>
-      this.#publisher.publishUnconfirmed('', { headers: {}, body: Buffer.from(JSON.stringify(message)) }, {}, exchange),
+      this.#publisher.publishUnconfirmed('', { headers: {}, body: JSON.stringify(message) }, {}, exchange),
     );
   }
 

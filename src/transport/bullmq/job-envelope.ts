@@ -6,7 +6,7 @@
  */
 import type { JobsOptions } from 'bullmq';
 import { TurnqError } from '../../errors/turnq-error.js';
-import { decodeDelivered, errorReplyFor, type Decoded, type WireHeaders, type WireMessage } from '../../protocol/codec.js';
+import { bodyText, decodeDelivered, errorReplyFor, type Decoded, type WireHeaders, type WireMessage } from '../../protocol/codec.js';
 
 export interface JobEnvelope {
   headers: WireHeaders;
@@ -17,7 +17,7 @@ export interface JobEnvelope {
 export const JOB_OPTIONS: JobsOptions = { removeOnComplete: true, removeOnFail: 1000, attempts: 1 };
 
 export function toEnvelope(message: WireMessage): JobEnvelope {
-  return { headers: message.headers, body: message.body.toString('utf8') };
+  return { headers: message.headers, body: bodyText(message.body) };
 }
 
 /** Reads a job's data as a wire message; MESSAGE_UNDECODABLE when it is not the documented envelope. */
@@ -32,7 +32,7 @@ export function fromEnvelope(data: unknown): WireMessage {
     if (typeof value !== 'string') throw new TurnqError('MESSAGE_UNDECODABLE', { message: `header ${name} must be a string` });
   }
   if (typeof body !== 'string') throw new TurnqError('MESSAGE_UNDECODABLE', { message: 'job data needs a "body" string (JSON text)' });
-  return { headers: headers as WireHeaders, body: Buffer.from(body, 'utf8') };
+  return { headers: headers as WireHeaders, body };
 }
 
 /** The headers of a job's data when they are readable, to answer an undecodable message. */
