@@ -76,6 +76,8 @@ export class Activation implements ActorLink, TimerOwner {
   #handled: HandledRecord | null = null;
   #deferredAcks: Delivery[] | null = null;
   #fence: Fence | undefined;
+  /** The store's version of the state this activation holds (passed back on save as `basedOn`). */
+  #version: string | undefined;
   readonly #timers: ActivationTimers = new ActivationTimers(this);
 
   constructor(host: HostContext, entry: ActorTypeEntry, settings: ActorTypeSettings, id: string, key: string) {
@@ -110,6 +112,7 @@ export class Activation implements ActorLink, TimerOwner {
       this.instance.state = state;
       this.#committed = JSON.stringify(state) ?? 'null';
       if (loaded.handled.length > 0) this.#handled = HandledRecord.from(loaded.handled);
+      this.#version = loaded.version;
       await this.instance.onActivate();
     } catch (error) {
       this.status = 'failed';
@@ -394,20 +397,24 @@ export class Activation implements ActorLink, TimerOwner {
       return undefined;
     }
     const handled = this.#handled?.takeUnsaved() ?? [];
-    let pending: Promise<void> | void;
+    const write: { json: string; handled: typeof handled; fence?: Fence; basedOn?: string } = { json, handled };
+    if (this.#fence !== undefined) write.fence = this.#fence;
+    if (this.#version !== undefined) write.basedOn = this.#version;
+    let pending: Promise<string | undefined> | undefined;
     try {
-      pending = this.#host.store.save(this.key, this.#fence === undefined ? { json, handled } : { json, handled, fence: this.#fence });
+      pending = this.#host.store.save(this.key, write);
     } catch (error) {
       return this.#saveFailed(error);
     }
-    if (pending === undefined) return this.#saved(json);
+    if (pending === undefined) return this.#saved(json, undefined);
     return pending.then(
-      () => this.#saved(json),
+      (version) => this.#saved(json, version),
       (error: unknown) => this.#saveFailed(error),
     );
   }
 
-  #saved(json: string): undefined {
+  #saved(json: string, version: string | undefined): undefined {
+    this.#version = version;
     this.#committed = json;
     this.#synced = true;
     return undefined;

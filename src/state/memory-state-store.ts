@@ -69,7 +69,7 @@ export class MemoryStateStore implements StateStore {
     return Promise.resolve({ json: record.json, handled: record.handled.list() });
   }
 
-  save(actorKey: string, write: StateWrite): void {
+  save(actorKey: string, write: StateWrite): undefined {
     let record = this.#records.get(actorKey);
     if (record === undefined) {
       record = { json: write.json, handled: new HandledRing() };

@@ -12,9 +12,10 @@
  * holds a newer epoch; otherwise the key is raised to the write's epoch. The BullMQ transport INCRs the
  * same key when a worker acquires a shard, so a stale owner is refused as soon as a new owner exists.
  *
- * Stale loads: the store remembers the id of the last write it loaded or made for each actor, and a save
- * is refused with STATE_FENCED when another writer saved the actor in between (a worker that lost a shard
- * and got it back must not write from what it had in memory).
+ * Stale loads: a load gives the id of the write it read as `version` ('none' before any write), a save
+ * returns the id of its own write, and a save passing that `basedOn` is refused with STATE_FENCED when
+ * another writer saved the actor in between (a worker that lost a shard and got it back must not write
+ * from what it had in memory).
  *
  * Errors: a lost connection or a restarting Redis is retried for up to STORE_RETRY_MS (writes are
  * idempotent by write id, so a retried save whose first answer was lost is not applied twice); after that
@@ -61,9 +62,6 @@ end
 return {0, newest}`,
 );
 
-/** How many actors' last seen write ids a store remembers (an actor not remembered is saved unchecked). */
-export const SEEN_LIMIT = 100_000;
-
 /** How long a load or save keeps retrying while Redis is unreachable before failing STATE_STORE_FAILED. */
 export const STORE_RETRY_MS = 10_000;
 
@@ -107,8 +105,6 @@ export class RedisStateStore implements StateStore {
   readonly kind = 'redis';
   readonly namespace: string;
   readonly #redis: Redis;
-  /** Actor key -> id of the write this process last loaded or made: a save expects it is still current. */
-  readonly #seen = new Map<string, string>();
   #closed = false;
 
   constructor(redis: Redis, namespace: string) {
@@ -130,19 +126,18 @@ export class RedisStateStore implements StateStore {
       if (stateResult?.[0] != null) throw stateResult[0];
       if (handledResult?.[0] != null) throw handledResult[0];
       const [json, write] = (stateResult?.[1] ?? []) as (string | null)[];
-      this.#remember(actorKey, write ?? 'none');
       const entries = (handledResult?.[1] ?? []) as string[];
       const handled: HandledMessage[] = entries.map((text) => {
         const entry = JSON.parse(text) as StoredHandled;
         return { messageId: entry.id, reply: entry.reply };
       });
-      return { json: typeof json === 'string' ? json : undefined, handled };
+      return { json: typeof json === 'string' ? json : undefined, handled, version: write ?? 'none' };
     } catch (error) {
       throw storeFailed(actorKey, error);
     }
   }
 
-  async save(actorKey: string, write: StateWrite): Promise<void> {
+  async save(actorKey: string, write: StateWrite): Promise<string> {
     const ns = this.namespace;
     const fence = write.fence;
     const entries = write.handled
@@ -151,7 +146,7 @@ export class RedisStateStore implements StateStore {
     const writeId = randomId();
     let result: unknown;
     try {
-      const expected = this.#seen.get(actorKey) ?? '';
+      const expected = write.basedOn ?? '';
       result = await retrying(() =>
         runScript(
           this.#redis,
@@ -164,7 +159,6 @@ export class RedisStateStore implements StateStore {
       throw storeFailed(actorKey, error);
     }
     const [code, newest] = result as [number, number];
-    if (code >= 0) this.#remember(actorKey, writeId);
     if (code === -1) {
       throw new TurnqError('STATE_FENCED', {
         actor: actorKey,
@@ -179,13 +173,7 @@ export class RedisStateStore implements StateStore {
         details: { reason: 'stale-load' },
       });
     }
-  }
-
-  /** Notes the write id this process last saw for an actor (bounded: the oldest entries are dropped). */
-  #remember(actorKey: string, write: string): void {
-    this.#seen.delete(actorKey);
-    this.#seen.set(actorKey, write);
-    if (this.#seen.size > SEEN_LIMIT) this.#seen.delete(this.#seen.keys().next().value as string);
+    return writeId;
   }
 
   /** The stored state of an actor, parsed (tests and tools). */

@@ -23,6 +23,11 @@ export interface LoadedState {
   readonly json: string | undefined;
   /** Handled messages, oldest first, at most HANDLED_RECORD_LIMIT. */
   readonly handled: readonly HandledMessage[];
+  /**
+   * Which write was loaded, for a store that refuses a save based on a stale copy (Redis); the writer
+   * passes it back as `basedOn`. Absent: the store does not check.
+   */
+  readonly version?: string;
 }
 
 /** Ownership proof of the writer: a store that supports fencing refuses writes with an older epoch. */
@@ -36,15 +41,18 @@ export interface StateWrite {
   /** Messages handled since the last write, oldest first. */
   readonly handled: readonly HandledMessage[];
   readonly fence?: Fence;
+  /** The version this write starts from: the one loaded, or the one the previous save returned. */
+  readonly basedOn?: string;
 }
 
 export interface StateStore {
   readonly kind: string;
   load(actorKey: string): Promise<LoadedState>;
   /**
-   * Atomic: the state and its handled messages are written together or not at all. A store that
-   * writes synchronously (the in-process one) returns nothing, which spares the turn a promise.
+   * Atomic: the state and its handled messages are written together or not at all. Resolves with the
+   * new version (the next write's `basedOn`) where the store keeps versions. A store that writes
+   * synchronously (the in-process one) returns nothing, which spares the turn a promise.
    */
-  save(actorKey: string, write: StateWrite): Promise<void> | void;
+  save(actorKey: string, write: StateWrite): Promise<string | undefined> | undefined;
   close(): Promise<void>;
 }

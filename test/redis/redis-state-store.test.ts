@@ -16,13 +16,29 @@ const ok = (id: string, result: unknown): HandledMessage => ({ messageId: id, re
 redisTest('state, handled ids and replies round-trip', async (t, ns) => {
   const store = await openRedisStateStore(REDIS_URL, ns);
   t.teardown(() => store.close());
-  t.deepEqual(await store.load('Counter/1'), { json: undefined, handled: [] });
-  await store.save('Counter/1', { json: '{"count":1}', handled: [ok('m1', 1), { messageId: 'm2', reply: null }] });
-  await store.save('Counter/1', { json: '{"count":2}', handled: [ok('m3', 2)] });
+  t.deepEqual(await store.load('Counter/1'), { json: undefined, handled: [], version: 'none' });
+  const first = await store.save('Counter/1', { json: '{"count":1}', handled: [ok('m1', 1), { messageId: 'm2', reply: null }] });
+  const second = await store.save('Counter/1', { json: '{"count":2}', handled: [ok('m3', 2)], basedOn: first });
   const loaded = await store.load('Counter/1');
   t.is(loaded.json, '{"count":2}');
   t.deepEqual(loaded.handled, [ok('m1', 1), { messageId: 'm2', reply: null }, ok('m3', 2)]);
-  t.deepEqual(await store.load('Counter/2'), { json: undefined, handled: [] });
+  t.is(loaded.version, second);
+  t.deepEqual(await store.load('Counter/2'), { json: undefined, handled: [], version: 'none' });
+});
+
+redisTest('a save based on a stale load is refused with STATE_FENCED and writes nothing', async (t, ns) => {
+  const store = await openRedisStateStore(REDIS_URL, ns);
+  t.teardown(() => store.close());
+  const { version } = await store.load('Counter/1');
+  await store.save('Counter/1', { json: '"other writer"', handled: [] });
+  const error = await t.throwsAsync(
+    store.save('Counter/1', { json: '"stale"', handled: [], ...(version === undefined ? {} : { basedOn: version }) }),
+    {
+      instanceOf: TurnqError,
+    },
+  );
+  t.is(error?.code, 'STATE_FENCED');
+  t.is((await store.load('Counter/1')).json, '"other writer"');
 });
 
 redisTest('the handled record keeps the newest HANDLED_RECORD_LIMIT ids', async (t, ns) => {
