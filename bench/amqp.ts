@@ -78,7 +78,7 @@ function configFor(namespace: string): ReturnType<typeof resolveConfig> {
 async function echoServer(queue: string): Promise<void> {
   const connection = await amqp.connect(URL, SOCKET);
   const channel = await connection.createChannel();
-  await channel.assertQueue(queue, { durable: true, arguments: shardQueueArguments(queue) });
+  await channel.assertQueue(queue, { durable: true, arguments: shardQueueArguments('bench') });
   await channel.prefetch(256);
   await channel.consume(queue, (msg) => {
     if (msg === null) return;

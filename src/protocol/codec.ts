@@ -11,7 +11,7 @@
 import { TurnqError, type WireError } from '../errors/turnq-error.js';
 import { HEADER, PROTOCOL_VERSION } from './headers.js';
 import { HEX_ID_PATTERN } from './ids.js';
-import { actorKey, depthFor, type Invocation, type Reply, type StackFrame } from './invocation.js';
+import { createInvocation, type ControlMessage, type Invocation, type Reply, type StackFrame } from './invocation.js';
 
 export type WireHeaders = Record<string, string>;
 
@@ -43,7 +43,11 @@ function fitsIn(body: string | Buffer, maxBytes: number): { fits: boolean; size:
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
-export function encodeInvocation(inv: Invocation): WireMessage {
+/**
+ * The wire form of an invocation. `replyToHeader: false` leaves out `turnq-reply-to` for a transport
+ * that carries the reply address in a property of its own (AMQP `reply_to`).
+ */
+export function encodeInvocation(inv: Invocation, replyToHeader = true): WireMessage {
   const headers: WireHeaders = {
     [HEADER.protocol]: PROTOCOL_VERSION,
     [HEADER.messageId]: inv.messageId,
@@ -55,7 +59,7 @@ export function encodeInvocation(inv: Invocation): WireMessage {
     [HEADER.depth]: String(inv.depth),
     [HEADER.deadline]: String(inv.deadline),
   };
-  if (inv.replyTo !== undefined) headers[HEADER.replyTo] = inv.replyTo;
+  if (replyToHeader && inv.replyTo !== undefined) headers[HEADER.replyTo] = inv.replyTo;
   return { headers, body: JSON.stringify({ args: inv.args }) };
 }
 
@@ -94,7 +98,7 @@ function parseStack(text: string): StackFrame[] {
 }
 
 /** The reply address of a message, if it has a readable one: used to answer undecodable messages. */
-export function replyAddressOf(headers: unknown): { replyTo: string; correlationId: string } | undefined {
+function replyAddressOf(headers: unknown): { replyTo: string; correlationId: string } | undefined {
   if (typeof headers !== 'object' || headers === null) return undefined;
   const h = headers as Record<string, unknown>;
   const replyTo = h[HEADER.replyTo];
@@ -123,10 +127,6 @@ export function decodeInvocation(message: WireMessage, maxBytes = DEFAULT_MAX_ME
   }
   const stack = parseStack(required(headers, HEADER.callStack));
   const depth = integer(headers, HEADER.depth);
-  const expected = depthFor(actorKey(actorType, actorId), stack);
-  if (depth !== expected) {
-    throw invalid(`header ${HEADER.depth} is ${depth} but the call stack gives ${expected}`);
-  }
   const deadline = integer(headers, HEADER.deadline);
   let payload: unknown;
   try {
@@ -137,8 +137,13 @@ export function decodeInvocation(message: WireMessage, maxBytes = DEFAULT_MAX_ME
   const args = (payload as { args?: unknown } | null)?.args;
   if (!Array.isArray(args)) throw invalid('body must be a JSON object with an "args" array');
   const replyTo = headers[HEADER.replyTo];
-  const inv: Invocation = { messageId, actorType, actorId, method, args, reentrancyId, stack, depth, deadline };
-  return replyTo === undefined || replyTo === '' ? inv : { ...inv, replyTo };
+  const inv = createInvocation(
+    { actorType, actorId, method, args },
+    { messageId, reentrancyId, stack, deadline },
+    replyTo === '' ? undefined : replyTo,
+  );
+  if (depth !== inv.depth) throw invalid(`header ${HEADER.depth} is ${depth} but the call stack gives ${inv.depth}`);
+  return inv;
 }
 
 /** What a transport makes of a message it received: the invocation, or why it is invalid. */
@@ -196,4 +201,25 @@ export function decodeReply(message: WireMessage): Reply {
     }
   }
   throw invalid('reply body must be {"status":"ok","result":...} or {"status":"error","error":{code,message}}');
+}
+
+/** A control message (JSON text, docs/protocol.md); MESSAGE_UNDECODABLE when it is not a known one. */
+export function decodeControl(text: string): ControlMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalid('control message is not JSON', 'MESSAGE_UNDECODABLE');
+  }
+  const m = value as Partial<Record<keyof ControlMessage, unknown>> | null;
+  if (
+    m?.kind !== 'cancel' ||
+    typeof m.messageId !== 'string' ||
+    typeof m.actorType !== 'string' ||
+    typeof m.actorId !== 'string' ||
+    typeof m.deadline !== 'number'
+  ) {
+    throw invalid('control message must be {"kind":"cancel",messageId,actorType,actorId,deadline}', 'MESSAGE_UNDECODABLE');
+  }
+  return { kind: 'cancel', messageId: m.messageId, actorType: m.actorType, actorId: m.actorId, deadline: m.deadline };
 }

@@ -20,5 +20,3 @@ export const HEADER = {
   errorCode: 'turnq-error-code',
   errorReason: 'turnq-error-reason',
 } as const;
-
-export type HeaderName = (typeof HEADER)[keyof typeof HEADER];

@@ -69,8 +69,10 @@ export function parseActorKey(key: string): { type: string; id: string } | undef
   return { type: key.slice(0, slash), id: key.slice(slash + 1) };
 }
 
-/** Depth of a call into `targetKey` carrying `stack`: the target's frames on the stack, plus one. */
-export function depthFor(targetKey: string, stack: readonly StackFrame[]): number {
+/** Depth of a call into an actor carrying `stack`: the actor's frames on the stack, plus one. */
+export function depthFor(actorType: string, actorId: string, stack: readonly StackFrame[]): number {
+  if (stack.length === 0) return 1;
+  const targetKey = actorKey(actorType, actorId);
   let depth = 1;
   for (const frame of stack) if (frame.actor === targetKey) depth++;
   return depth;
@@ -98,7 +100,7 @@ export interface InvocationChain {
 
 /** Builds an invocation; its depth follows from the stack. `replyTo` absent: a one-way send. */
 export function createInvocation(target: InvocationTarget, chain: InvocationChain, replyTo: string | undefined): Invocation {
-  const depth = chain.stack.length === 0 ? 1 : depthFor(actorKey(target.actorType, target.actorId), chain.stack);
+  const depth = depthFor(target.actorType, target.actorId, chain.stack);
   const { actorType, actorId, method, args } = target;
   const { messageId, reentrancyId, stack, deadline } = chain;
   return replyTo === undefined

@@ -52,7 +52,11 @@ export async function createTurnq(options: TurnqOptions): Promise<Turnq> {
   const logger = options.logger ?? silentLogger;
   const transport =
     options.transport ??
-    (await createTransport(config.transport, { namespace: config.namespace, maxMessageBytes: config.maxMessageBytes }));
+    (await createTransport(config.transport, {
+      namespace: config.namespace,
+      maxMessageBytes: config.maxMessageBytes,
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    }));
   const store = options.store ?? (await createStateStore(config.stateStore, config.transport, config.namespace));
   let host: ActorHost | undefined;
   let client: Client;

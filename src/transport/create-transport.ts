@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { TurnqError } from '../errors/turnq-error.js';
 import { MemoryTransport } from './memory/memory-transport.js';
 import type { Transport } from './transport.js';
@@ -5,6 +6,8 @@ import type { Transport } from './transport.js';
 export interface TransportSettings {
   namespace: string;
   maxMessageBytes: number;
+  /** Where the transport reports connection trouble; a logger of warnings and worse otherwise. */
+  logger?: Logger;
 }
 
 /** `memory://` (embedded), `amqp://…` (RabbitMQ) or `redis://…` (BullMQ). */

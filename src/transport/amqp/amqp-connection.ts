@@ -34,6 +34,19 @@ export interface AmqpConnectionOptions {
 
 const HEARTBEAT_SECONDS = 10;
 
+/**
+ * A failure while declaring topology, coded: PRECONDITION_FAILED (a queue exists with other arguments,
+ * declared by another version or tool) is CONFIG_INVALID; anything else TRANSPORT_UNAVAILABLE.
+ */
+function topologyError(error: unknown): TurnqError {
+  if (error instanceof TurnqError) return error;
+  const text = error instanceof Error ? error.message : 'unknown error';
+  return new TurnqError(text.includes('PRECONDITION_FAILED') ? 'CONFIG_INVALID' : 'TRANSPORT_UNAVAILABLE', {
+    message: `setting up RabbitMQ topology: ${text}`,
+    cause: error,
+  });
+}
+
 export class AmqpConnection {
   readonly name: string;
   readonly #options: AmqpConnectionOptions;
@@ -74,13 +87,7 @@ export class AmqpConnection {
       await user.up(connection);
     } catch (error) {
       this.#users.delete(user);
-      if (error instanceof TurnqError) throw error;
-      const text = error instanceof Error ? error.message : 'unknown error';
-      // PRECONDITION_FAILED: a queue exists with other arguments (declared by another version or tool).
-      throw new TurnqError(text.includes('PRECONDITION_FAILED') ? 'CONFIG_INVALID' : 'TRANSPORT_UNAVAILABLE', {
-        message: `setting up RabbitMQ topology: ${text}`,
-        cause: error,
-      });
+      throw topologyError(error);
     }
   }
 
@@ -119,11 +126,15 @@ export class AmqpConnection {
     try {
       for (const user of this.#users) await user.up(connection);
     } catch (error) {
-      this.#options.logger.warn({ err: error, connection: this.name }, 'setting up the RabbitMQ topology failed');
+      const coded = topologyError(error);
+      this.#options.logger.warn({ err: coded, connection: this.name }, 'setting up the RabbitMQ topology failed');
+      // Not lost, failed: its close must not start a reconnect loop (the caller retries, or gives up).
+      this.#connection = undefined;
+      for (const user of this.#users) user.down(coded);
       await connection.close().catch((closeError: unknown) => {
         this.#options.logger.debug({ err: closeError }, 'closing a failed connection');
       });
-      throw error instanceof TurnqError ? error : new TurnqError('TRANSPORT_UNAVAILABLE', { message: String(error), cause: error });
+      throw coded;
     }
     for (const waiter of this.#upWaiters.splice(0)) waiter();
   }
@@ -178,7 +189,9 @@ export class AmqpConnection {
         this.#options.logger.info({ connection: this.name }, 'RabbitMQ connection restored');
         return;
       } catch (error) {
-        this.#options.logger.debug({ err: error, delay }, 'reconnect attempt failed');
+        // A topology the broker refuses (CONFIG_INVALID) needs an operator: said loudly, still retried.
+        if (error instanceof TurnqError && !error.retryable) this.#options.logger.error({ err: error, delay }, 'reconnect attempt failed');
+        else this.#options.logger.debug({ err: error, delay }, 'reconnect attempt failed');
         delay = Math.min(max, delay * 2);
       }
     }

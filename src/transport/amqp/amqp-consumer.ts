@@ -30,9 +30,8 @@
 import type * as amqp from 'amqplib';
 import type { Logger } from 'pino';
 import { TurnqError } from '../../errors/turnq-error.js';
-import { decodeDelivered, errorReplyFor, type WireMessage } from '../../protocol/codec.js';
+import { decodeControl, decodeDelivered, errorReplyFor, type WireMessage } from '../../protocol/codec.js';
 import { HEADER } from '../../protocol/headers.js';
-import type { ControlMessage, Lane } from '../../protocol/invocation.js';
 import { names } from '../../protocol/sharding.js';
 import type { ConsumeSpec, Delivery, Subscription } from '../transport.js';
 import type { AmqpConnection, ConnectionUser } from './amqp-connection.js';
@@ -65,6 +64,8 @@ interface Held {
   active: boolean;
   parked: boolean;
   settled: boolean;
+  /** A copy of it being published (counted redelivery, dead letter); it settles the original when done. */
+  publishing?: Promise<void>;
 }
 
 /** The broker-side prefetch of a shard consumer: room for parked deliveries beyond `prefetch`. */
@@ -74,7 +75,6 @@ export function brokerWindow(prefetch: number): number {
 
 interface ShardState {
   readonly queue: string;
-  readonly channel: amqp.Channel;
   consumerTag: string | undefined;
   /** Deliveries held (not settled), in delivery order. */
   readonly held: Set<Held>;
@@ -89,6 +89,8 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
   readonly #spec: ConsumeSpec;
   readonly #laneQueue: string;
   #shards: ShardState[] = [];
+  /** One channel for every shard consumer of this subscription, one for the lane and control. */
+  #shardChannel: amqp.Channel | undefined;
   #laneChannel: amqp.Channel | undefined;
   readonly #laneHeld = new Set<Held>();
   #laneTag: string | undefined;
@@ -112,10 +114,11 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
       for (let n = 0; n < count; n++) {
         const queue = names.shard(namespace, type, n);
         await declareShardQueue(channel, namespace, queue);
-        shards.push({ queue, channel, consumerTag: undefined, held: new Set(), buffer: [], runnable: 0 });
+        shards.push({ queue, consumerTag: undefined, held: new Set(), buffer: [], runnable: 0 });
       }
     }
     this.#shards = shards;
+    this.#shardChannel = channel;
     const laneChannel = await connection.createChannel();
     this.#watch(laneChannel, 'lane');
     await declareDeadLetterQueue(laneChannel, namespace);
@@ -138,14 +141,14 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
         if (message === null) return;
         const held: Held = { message, channel: laneChannel, active: true, parked: false, settled: false };
         this.#laneHeld.add(held);
-        this.#handle(held, 'priority', undefined);
+        this.#handle(held, undefined);
       })
     ).consumerTag;
     // Shard consumers last: their deliveries may need the lane at once.
     for (const shard of shards) {
       shard.consumerTag = (
-        await shard.channel.consume(shard.queue, (message) => {
-          this.#onShardMessage(shard, message);
+        await channel.consume(shard.queue, (message) => {
+          this.#onShardMessage(shard, channel, message);
         })
       ).consumerTag;
     }
@@ -157,6 +160,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
     for (const held of this.#laneHeld) held.settled = true;
     this.#laneHeld.clear();
     this.#shards = [];
+    this.#shardChannel = undefined;
     this.#laneChannel = undefined;
   }
 
@@ -166,26 +170,25 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
     });
     channel.on('close', () => {
       if (this.#closing) return;
-      if (channel === this.#laneChannel || this.#shards.some((shard) => shard.channel === channel))
-        this.#ctx.connection.reset(`${what} channel closed`);
+      if (channel === this.#laneChannel || channel === this.#shardChannel) this.#ctx.connection.reset(`${what} channel closed`);
     });
   }
 
   // ---- deliveries ----
 
-  #onShardMessage(shard: ShardState, message: amqp.Message | null): void {
+  #onShardMessage(shard: ShardState, channel: amqp.Channel, message: amqp.Message | null): void {
     if (message === null) {
       if (!this.#closing) this.#ctx.logger.warn({ queue: shard.queue }, 'the broker cancelled a shard consumer (queue deleted?)');
       return;
     }
-    const held: Held = { message, channel: shard.channel, active: false, parked: false, settled: false };
+    const held: Held = { message, channel, active: false, parked: false, settled: false };
     if (this.#closing) {
-      shard.channel.nack(message, false, true);
+      channel.nack(message, false, true);
       return;
     }
     shard.held.add(held);
     if (message.fields.redelivered) this.#redelivered(held, shard);
-    else this.#handle(held, 'shard', shard);
+    else this.#handle(held, shard);
   }
 
   /** Counted redelivery (see the file comment). */
@@ -206,42 +209,42 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
         ? Object.entries(wire.headers).filter(([name]) => name !== HEADER.replyTo)
         : Object.entries(wire.headers);
     const headers: Record<string, string> = { ...Object.fromEntries(keep), [DELIVERY_COUNT_HEADER]: String(count) };
+    const messageId: unknown = properties.messageId;
     const options: PublishOptions = {
       persistent: true,
       mandatory: false,
       ...(typeof replyTo === 'string' && replyTo !== '' ? { replyTo } : {}),
+      ...(typeof messageId === 'string' ? { messageId } : {}),
     };
-    const messageId: unknown = properties.messageId;
-    this.#ctx.publisher
-      .publish(shard.queue, { headers, body: held.message.content }, typeof messageId === 'string' ? { ...options, messageId } : options)
-      .then(
-        () => {
-          this.#settle(held, shard, 'ack');
-        },
-        (error: unknown) => {
-          if (error instanceof TurnqError && !error.retryable) {
-            // It can never be republished (e.g. headers over 64 KiB): dead-letter it rather than loop.
-            this.#reject(held, shard, wire, error);
-            return;
-          }
-          this.#ctx.logger.warn({ err: error, queue: shard.queue }, 'republishing a redelivered message failed; giving it back');
-          this.#settle(held, shard, 'requeue');
-        },
-      );
+    held.publishing = this.#ctx.publisher.publish(shard.queue, { headers, body: held.message.content }, options).then(
+      () => {
+        this.#settle(held, shard, 'ack');
+      },
+      (error: unknown) => {
+        if (error instanceof TurnqError && !error.retryable) {
+          // It can never be republished (e.g. headers over 64 KiB): dead-letter it rather than loop.
+          this.#reject(held, shard, wire, error);
+          return;
+        }
+        this.#ctx.logger.warn({ err: error, queue: shard.queue }, 'republishing a redelivered message failed; giving it back');
+        this.#settle(held, shard, 'requeue');
+      },
+    );
   }
 
-  #handle(held: Held, lane: Lane, shard: ShardState | undefined): void {
+  /** A valid delivery of a shard (`shard` given) or of the lane; an invalid one is rejected. */
+  #handle(held: Held, shard: ShardState | undefined): void {
     const wire = wireMessageOf(held.message);
     const decoded = decodeDelivered(wire, this.#ctx.maxMessageBytes);
     if (!decoded.ok) {
-      this.#reject(held, shard, wire, decoded.error);
+      this.#reject(held, shard, wire, decoded.error, decoded.reply);
       return;
     }
     const invocation = decoded.invocation;
     const redeliveries = deliveryCountOf(held.message);
     const delivery: Delivery = {
       invocation,
-      lane,
+      lane: shard === undefined ? 'priority' : 'shard',
       redeliveries,
       ack: () => {
         this.#settle(held, shard, 'ack');
@@ -284,8 +287,13 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
   }
 
   /** An invalid message: error reply when it has a reply address, then the dead-letter queue. */
-  #reject(held: Held, shard: ShardState | undefined, wire: WireMessage, error: TurnqError): void {
-    const owed = errorReplyFor(wire.headers, error);
+  #reject(
+    held: Held,
+    shard: ShardState | undefined,
+    wire: WireMessage,
+    error: TurnqError,
+    owed = errorReplyFor(wire.headers, error),
+  ): void {
     if (owed !== undefined) {
       this.#ctx.sendReply(owed.address, owed.reply).catch((replyError: unknown) => {
         this.#ctx.logger.warn({ err: replyError }, 'error reply to an invalid message not sent');
@@ -303,7 +311,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
       [HEADER.errorReason]: error.message,
       [DEAD_LETTER_QUEUE_HEADER]: queue,
     };
-    this.#ctx.publisher
+    held.publishing = this.#ctx.publisher
       .publish(names.deadLetter(this.#ctx.namespace), { headers, body: wire.body }, { persistent: true, mandatory: false })
       .then(
         () => {
@@ -344,8 +352,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
 
   #onControl(message: amqp.Message): void {
     try {
-      const parsed = JSON.parse(message.content.toString('utf8')) as ControlMessage;
-      this.#spec.onControl(parsed);
+      this.#spec.onControl(decodeControl(message.content.toString('utf8')));
     } catch (error) {
       this.#ctx.logger.warn({ err: error }, 'undecodable control message dropped');
     }
@@ -359,20 +366,25 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
     this.#ctx.connection.release(this);
     const laneChannel = this.#laneChannel;
     const tasks: Promise<unknown>[] = [];
+    // Back in delivery order (a Set keeps it); one whose copy is being published is settled by that
+    // publish instead: requeueing it too would leave two of it.
+    const giveBack = (h: Held, shard: ShardState | undefined): void => {
+      if (h.publishing !== undefined) tasks.push(h.publishing);
+      else this.#settle(h, shard, 'requeue');
+    };
     for (const shard of this.#shards) {
       shard.buffer.length = 0;
-      const held = [...shard.held].sort((a, b) => a.message.fields.deliveryTag - b.message.fields.deliveryTag);
-      for (const h of held) this.#settle(h, shard, 'requeue');
-      if (shard.consumerTag !== undefined) tasks.push(shard.channel.cancel(shard.consumerTag));
+      for (const h of [...shard.held]) giveBack(h, shard);
+      if (shard.consumerTag !== undefined) tasks.push(this.#shardChannel?.cancel(shard.consumerTag) ?? Promise.resolve());
     }
-    for (const h of [...this.#laneHeld]) this.#settle(h, undefined, 'requeue');
+    for (const h of [...this.#laneHeld]) giveBack(h, undefined);
     if (laneChannel !== undefined) {
       if (this.#laneTag !== undefined) tasks.push(laneChannel.cancel(this.#laneTag));
       if (this.#controlTag !== undefined) tasks.push(laneChannel.cancel(this.#controlTag));
     }
     await this.#quietly(Promise.all(tasks), 'cancelling consumers');
     if (laneChannel !== undefined) await this.#quietly(laneChannel.deleteQueue(this.#laneQueue), 'deleting the lane');
-    for (const channel of new Set([...this.#shards.map((shard) => shard.channel), laneChannel]))
+    for (const channel of [this.#shardChannel, laneChannel])
       if (channel !== undefined) await this.#quietly(channel.close(), 'closing a consumer channel');
     this.#shards = [];
   }

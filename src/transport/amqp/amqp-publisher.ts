@@ -27,8 +27,6 @@ export interface PublishOptions {
   /** AMQP message_id; used to match a return with its publish. */
   readonly messageId?: string;
   readonly correlationId?: string;
-  /** Ask for the reply on this channel's direct reply-to. */
-  readonly directReplyTo?: boolean;
   /** An explicit AMQP reply_to (a republished message keeps its caller's address). */
   readonly replyTo?: string;
   /** The error for a returned (unroutable) message. */
@@ -135,8 +133,7 @@ export class AmqpPublisher implements ConnectionUser {
         contentEncoding: 'utf-8',
       };
       if (options.correlationId !== undefined) properties.correlationId = options.correlationId;
-      if (options.directReplyTo === true) properties.replyTo = DIRECT_REPLY_TO;
-      else if (options.replyTo !== undefined) properties.replyTo = options.replyTo;
+      if (options.replyTo !== undefined) properties.replyTo = options.replyTo;
       try {
         channel.publish(exchange, routingKey, bodyBytes(message.body), properties, (error: unknown) => {
           this.#confirmed(key, error);

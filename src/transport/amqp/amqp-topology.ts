@@ -78,11 +78,9 @@ export function wireMessageOf(message: amqp.Message): WireMessage {
   return { headers, body: message.content };
 }
 
-/** Earlier deliveries counted so far (header DELIVERY_COUNT_HEADER; quorum's `x-delivery-count` if present). */
+/** Earlier deliveries counted so far (header DELIVERY_COUNT_HEADER; shard queues are classic, so never quorum's count). */
 export function deliveryCountOf(message: amqp.Message): number {
   const headers = message.properties.headers as Record<string, unknown> | undefined;
-  const quorum: unknown = headers?.['x-delivery-count'];
-  if (typeof quorum === 'number') return quorum;
   const counted: unknown = headers?.[DELIVERY_COUNT_HEADER];
   const n =
     typeof counted === 'number' ? counted : typeof counted === 'string' || Buffer.isBuffer(counted) ? Number(counted.toString()) : 0;

@@ -14,11 +14,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { TurnqError } from '../../errors/turnq-error.js';
-import { createLogger } from '../../logging/logger.js';
 import { encodeInvocation, encodeReply, type WireMessage } from '../../protocol/codec.js';
 import { actorKey, type ControlMessage, type Invocation, type Reply } from '../../protocol/invocation.js';
 import { names } from '../../protocol/sharding.js';
 import type { TransportSettings } from '../create-transport.js';
+import { transportLogger } from '../transport-logger.js';
 import type { ConsumeSpec, PublishRoute, ReplyEndpoint, Subscription, Transport } from '../transport.js';
 import { AmqpConnection } from './amqp-connection.js';
 import { AmqpSubscription } from './amqp-consumer.js';
@@ -26,7 +26,6 @@ import { AmqpPublisher } from './amqp-publisher.js';
 import { DIRECT_REPLY_TO, declareControlExchange } from './amqp-topology.js';
 
 export interface AmqpTransportOptions {
-  logger?: Logger;
   /** Label in the connection name `turnq:<ns>:<label>:<random>` (default `process`). */
   label?: string;
 }
@@ -43,7 +42,7 @@ class AmqpTransport implements Transport {
 
   constructor(url: string, settings: TransportSettings, options: AmqpTransportOptions) {
     this.#settings = settings;
-    this.#logger = options.logger ?? createLogger(process.env.TURNQ_AMQP_LOG_LEVEL ?? 'warn', { component: 'turnq-amqp' });
+    this.#logger = transportLogger(settings, 'amqp-transport');
     const name = `turnq:${settings.namespace}:${options.label ?? 'process'}:${randomBytes(4).toString('hex')}`;
     this.connection = new AmqpConnection({ url, connectionName: name, logger: this.#logger });
     this.#publisher = new AmqpPublisher(this.connection, this.#logger);
@@ -64,12 +63,13 @@ class AmqpTransport implements Transport {
     const shard = route.lane === 'shard';
     const queue = shard ? names.shard(ns, invocation.actorType, route.shard) : names.lane(ns, route.worker);
     const waits = invocation.replyTo !== undefined;
-    const message = encodeInvocation(waits ? { ...invocation, replyTo: DIRECT_REPLY_TO } : invocation);
+    // The AMQP reply_to property carries the address (direct reply-to), not a header.
+    const message = encodeInvocation(invocation, false);
     const published = this.#publisher.publish(queue, message, {
       persistent: shard,
       mandatory: true,
       messageId: invocation.messageId,
-      directReplyTo: waits,
+      ...(waits ? { replyTo: DIRECT_REPLY_TO } : {}),
       unroutable: () =>
         shard
           ? new TurnqError('ACTOR_TYPE_UNKNOWN', {
@@ -131,7 +131,11 @@ class AmqpTransport implements Transport {
   broadcast(message: ControlMessage): Promise<void> {
     if (this.#closed) return Promise.reject(new TurnqError('TRANSPORT_CLOSED'));
     const exchange = names.control(this.#settings.namespace);
-    this.#controlDeclared ??= this.#declareControl();
+    // A failed declaration is not kept: the next broadcast tries again.
+    this.#controlDeclared ??= this.#declareControl().catch((error: unknown) => {
+      this.#controlDeclared = undefined;
+      throw error;
+    });
     return this.#controlDeclared.then(() =>
       this.#publisher.publishUnconfirmed('', { headers: {}, body: JSON.stringify(message) }, {}, exchange),
     );
@@ -139,10 +143,7 @@ class AmqpTransport implements Transport {
 
   async #declareControl(): Promise<void> {
     const connection = this.connection.current;
-    if (connection === undefined) {
-      this.#controlDeclared = undefined;
-      throw new TurnqError('TRANSPORT_UNAVAILABLE');
-    }
+    if (connection === undefined) throw new TurnqError('TRANSPORT_UNAVAILABLE');
     const channel = await connection.createChannel();
     try {
       await declareControlExchange(channel, this.#settings.namespace);

@@ -15,15 +15,16 @@
  * connection per BullMQ worker, made by BullMQ), one per reply list, one subscriber per consumer.
  */
 import { Queue } from 'bullmq';
+import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { TurnqError } from '../../errors/turnq-error.js';
-import { createLogger } from '../../logging/logger.js';
-import { encodeInvocation, type WireMessage } from '../../protocol/codec.js';
+import { decodeControl, encodeInvocation, type WireMessage } from '../../protocol/codec.js';
 import { actorKey, type ControlMessage, type Invocation, type Reply } from '../../protocol/invocation.js';
 import { names } from '../../protocol/sharding.js';
 import { closeRedis, openRedis } from '../../state/redis-connection.js';
 import { BULL_PREFIX, redisKeys } from '../../state/redis-keys.js';
 import type { TransportSettings } from '../create-transport.js';
+import { transportLogger } from '../transport-logger.js';
 import type { ConsumeSpec, PublishRoute, ReplyEndpoint, Subscription, Transport } from '../transport.js';
 import { JOB_OPTIONS, toEnvelope } from './job-envelope.js';
 import { QueueConsumer, type ConsumerContext } from './queue-consumer.js';
@@ -40,8 +41,6 @@ export const LANE_TTL_MS = 15_000;
 /** How long a publisher trusts a lane it saw alive. */
 const LANE_CACHE_MS = 1000;
 
-const logger = createLogger(process.env.TURNQ_LOG_LEVEL ?? 'warn', { component: 'bullmq-transport' });
-
 export class BullmqTransport implements Transport {
   readonly kind = 'redis';
   readonly namespace: string;
@@ -49,6 +48,7 @@ export class BullmqTransport implements Transport {
   readonly #maxBytes: number;
   readonly #redis: Redis;
   readonly #workerRedis: Redis;
+  readonly #logger: Logger;
   readonly #queues = new Map<string, Queue>();
   readonly #knownTypes = new Set<string>();
   readonly #knownLanes = new Map<string, number>();
@@ -61,6 +61,7 @@ export class BullmqTransport implements Transport {
     this.#maxBytes = settings.maxMessageBytes;
     this.#redis = redis;
     this.#workerRedis = workerRedis;
+    this.#logger = transportLogger(settings, 'bullmq-transport');
   }
 
   #checkOpen(): void {
@@ -72,7 +73,7 @@ export class BullmqTransport implements Transport {
     if (queue === undefined) {
       queue = new Queue(name, { connection: this.#redis, prefix: BULL_PREFIX, skipVersionCheck: true });
       queue.on('error', (error) => {
-        logger.warn({ err: error, queue: name }, 'BullMQ queue error');
+        this.#logger.warn({ err: error, queue: name }, 'BullMQ queue error');
       });
       this.#queues.set(name, queue);
     }
@@ -129,7 +130,7 @@ export class BullmqTransport implements Transport {
 
   openReplies(clientId: string, onReply: (reply: Reply) => void): Promise<ReplyEndpoint> {
     this.#checkOpen();
-    return openReplyList(this.#url, names.reply(this.namespace, clientId), logger, onReply).catch((error: unknown) => {
+    return openReplyList(this.#url, names.reply(this.namespace, clientId), this.#logger, onReply).catch((error: unknown) => {
       throw new TurnqError('TRANSPORT_UNAVAILABLE', { message: `opening the reply list failed: ${String(error)}`, cause: error });
     });
   }
@@ -166,7 +167,7 @@ export class BullmqTransport implements Transport {
       redis: this.#redis,
       workerRedis: this.#workerRedis,
       maxBytes: this.#maxBytes,
-      logger: logger.child({ worker: spec.workerId }),
+      logger: this.#logger.child({ worker: spec.workerId }),
       deadLetter: async (queue, data, error) => {
         await this.#deadLetter(queue, data, error);
       },
@@ -190,8 +191,7 @@ export class BullmqTransport implements Transport {
     subscriber.on('message', (from: string, text: string) => {
       if (from !== channel) return;
       try {
-        const message = JSON.parse(text) as ControlMessage;
-        if (message.kind === 'cancel') spec.onControl(message);
+        spec.onControl(decodeControl(text));
       } catch (error) {
         context.logger.warn({ err: error }, 'undecodable control message dropped');
       }
