@@ -50,7 +50,10 @@ export class Client {
       this.#settle(id, new TurnqError('DEADLINE_EXCEEDED', { actor, message: `call ${actor}.${method} exceeded its deadline` }));
     }
   });
-  /** Holds the event loop open while calls wait (the deadline timer itself does not). */
+  /**
+   * Holds the event loop open while calls wait (the deadline timer itself does not): one timer for the
+   * client's life, referenced only while a call waits.
+   */
   #keepAlive: NodeJS.Timeout | undefined;
   #endpoint: Promise<ReplyEndpoint> | undefined;
   /** The reply address once the endpoint is open (saves a promise hop per call). */
@@ -146,7 +149,7 @@ export class Client {
         cleanup: undefined,
         bucket: this.#deadlines.add(id, invocation.deadline),
       };
-      this.#keepAlive ??= setInterval(() => undefined, 1 << 30);
+      if (this.#pending.size === 0) this.#holdOpen(true);
       if (signal !== undefined) {
         const onAbort = (): void => {
           if (this.#settle(id, new TurnqError('CALL_CANCELLED', { actor: actorOf() }))) {
@@ -174,10 +177,16 @@ export class Client {
       }
       this.#pending.set(id, pending);
       const address = this.#address;
-      const published =
-        address === undefined
-          ? this.#replies().then((endpoint) => this.#transport.publish({ ...invocation, replyTo: endpoint.address }, route))
-          : this.#transport.publish(invocation.replyTo === address ? invocation : { ...invocation, replyTo: address }, route);
+      let published: Promise<void>;
+      try {
+        published =
+          address === undefined
+            ? this.#replies().then((endpoint) => this.#transport.publish({ ...invocation, replyTo: endpoint.address }, route))
+            : this.#transport.publish(invocation.replyTo === address ? invocation : { ...invocation, replyTo: address }, route);
+      } catch (error) {
+        // A transport that refuses synchronously (closed): the call ends now, like a rejected publish.
+        published = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
       published.catch((error: unknown) => {
         this.#settle(
           id,
@@ -203,14 +212,16 @@ export class Client {
     if (pending === undefined) return false;
     this.#pending.delete(id);
     this.#deadlines.delete(id, pending.bucket);
-    if (this.#pending.size === 0 && this.#keepAlive !== undefined) {
-      clearInterval(this.#keepAlive);
-      this.#keepAlive = undefined;
-    }
+    if (this.#pending.size === 0) this.#holdOpen(false);
     pending.cleanup?.();
     if (error === undefined) pending.resolve(result);
     else pending.reject(error);
     return true;
+  }
+
+  #holdOpen(hold: boolean): void {
+    if (hold) (this.#keepAlive ??= setInterval(() => undefined, 1 << 30)).ref();
+    else this.#keepAlive?.unref();
   }
 
   get pendingCalls(): number {
@@ -227,6 +238,7 @@ export class Client {
     this.#closed = true;
     for (const id of [...this.#pending.keys()]) this.#settle(id, new TurnqError('TRANSPORT_CLOSED'));
     this.#deadlines.clear();
+    clearInterval(this.#keepAlive);
     if (this.#endpoint !== undefined) await (await this.#endpoint).close();
   }
 }

@@ -63,11 +63,6 @@ export class DeadlineTimer<K> {
     if (next !== Number.POSITIVE_INFINITY && next < this.#armedFor) this.#arm(next);
   }
 
-  /** Keeps the process alive while calls wait (a CLI waiting for its one call must not exit). */
-  get size(): number {
-    return this.#buckets.size;
-  }
-
   clear(): void {
     clearTimeout(this.#timer);
     this.#buckets.clear();

@@ -77,7 +77,7 @@ export const DEFAULT_CONFIG: TurnqConfig = {
   entitiesConfig: [],
 };
 
-export type FieldKind = 'duration' | 'count' | 'positive' | 'boolean' | 'string' | 'strings' | 'level';
+export type FieldKind = 'duration' | 'positive' | 'boolean' | 'string' | 'strings' | 'level';
 
 /** Kind of each scalar key; nested objects are written as `parent.child`. */
 export const FIELD_KINDS: Readonly<Record<string, FieldKind>> = {

@@ -40,12 +40,9 @@ function coerce(kind: FieldKind, key: string, value: unknown): unknown {
   switch (kind) {
     case 'duration':
       return parseDuration(value, key);
-    case 'positive':
-    case 'count': {
+    case 'positive': {
       const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < (kind === 'positive' ? 1 : 0)) {
-        throw bad(key, value, kind === 'positive' ? 'a whole number of at least 1' : 'a whole number');
-      }
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw bad(key, value, 'a whole number of at least 1');
       return n;
     }
     case 'boolean':

@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   ACTOR_TYPE_UNKNOWN: { retryable: false, message: 'unknown actor type' },
   ACTOR_METHOD_UNKNOWN: { retryable: false, message: 'unknown actor method' },
   ACTOR_ERROR: { retryable: false, message: 'actor method threw' },
+  ACTOR_STATE_INVALID: { retryable: false, message: 'actor state is not JSON-serializable' },
   ACTOR_ACTIVATION_FAILED: { retryable: true, message: 'actor activation failed' },
   DEADLINE_EXCEEDED: { retryable: true, message: 'deadline exceeded' },
   CALL_CANCELLED: { retryable: false, message: 'call cancelled' },
@@ -36,7 +37,6 @@ export const ERROR_CODES = {
     retryable: false,
     message: 'message was delivered too many times without completing',
   },
-  WORKER_DRAINING: { retryable: true, message: 'worker is shutting down' },
   PUBLISH_UNROUTABLE: { retryable: false, message: 'no queue is bound for this message' },
   PUBLISH_FAILED: { retryable: true, message: 'the broker did not accept the message' },
   TRANSPORT_UNAVAILABLE: { retryable: true, message: 'connection to the broker was lost' },
@@ -46,7 +46,6 @@ export const ERROR_CODES = {
     retryable: true,
     message: 'a newer owner of the shard has written this state; this owner is stale',
   },
-  SHARD_LEASE_LOST: { retryable: true, message: 'this worker no longer owns the shard' },
   CONFIG_INVALID: { retryable: false, message: 'invalid configuration' },
   ACTOR_DEFINITION_INVALID: { retryable: false, message: 'invalid actor class' },
 } as const satisfies Record<string, ErrorCodeInfo>;

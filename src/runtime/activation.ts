@@ -40,8 +40,18 @@ interface TurnState {
   readonly started: number;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** A method's result or a store's answer that completes later (any thenable, not only native promises). */
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/** The state as JSON for a turn's snapshot; undefined when it cannot be (the save then reports why). */
+function stateJson(state: unknown): string | undefined {
+  try {
+    return JSON.stringify(state) ?? 'null';
+  } catch {
+    return undefined;
+  }
 }
 
 export type ActivationStatus = 'loading' | 'ready' | 'deactivating' | 'gone' | 'failed';
@@ -96,8 +106,9 @@ export class Activation implements ActorLink, TimerOwner {
     return this.#holder;
   }
 
+  /** Held by a chain (which keeps it while its state is saved). */
   get locked(): boolean {
-    return this.#holder !== null || this.#saving;
+    return this.#holder !== null;
   }
 
   get waiting(): number {
@@ -132,23 +143,12 @@ export class Activation implements ActorLink, TimerOwner {
   /** Entry point of every message and timer callback for this actor. */
   deliver(work: Work): void {
     const inv = work.inv;
-    if (this.#handled !== null && this.#handled.indexOf(inv.messageId) >= 0) {
-      this.#replayHandled(work);
-      return;
-    }
     const reentrancy = this.#settings.reentrancy;
     if (inv.depth > reentrancy.maxStackDepth) {
       this.#reject(work, 'ACTOR_STACK_DEPTH', { details: { depth: inv.depth, maxStackDepth: reentrancy.maxStackDepth } });
       return;
     }
-    if (this.#host.isCancelled(inv.messageId)) {
-      this.#reject(work, 'CALL_CANCELLED');
-      return;
-    }
-    if (this.#host.now() > inv.deadline) {
-      this.#reject(work, 'DEADLINE_EXCEEDED');
-      return;
-    }
+    if (this.#screened(work)) return;
     if (this.#holder === inv.reentrancyId && !this.#saving && this.status === 'ready') {
       if (reentrancy.enabled) {
         this.#emitTurnEvent('reentered', work);
@@ -174,6 +174,26 @@ export class Activation implements ActorLink, TimerOwner {
       return;
     }
     this.#enqueue(work);
+  }
+
+  /**
+   * Answers a message that must not run: already handled (the recorded reply again, once that record is
+   * saved: during the save it waits), cancelled, or past its deadline. False when it may run.
+   */
+  #screened(work: Work): boolean {
+    const id = work.inv.messageId;
+    const handled = this.#handled?.indexOf(id) ?? -1;
+    if (handled >= 0) {
+      if (this.#saving) return false;
+      this.#replayHandled(work, handled);
+    } else if (this.#host.isCancelled(id)) {
+      this.#reject(work, 'CALL_CANCELLED');
+    } else if (this.#host.now() > work.inv.deadline) {
+      this.#reject(work, 'DEADLINE_EXCEEDED');
+    } else {
+      return false;
+    }
+    return true;
   }
 
   /** Removes a waiting call; answers it with CALL_CANCELLED. */
@@ -211,6 +231,8 @@ export class Activation implements ActorLink, TimerOwner {
       this.#host.logger.warn({ actor: this.key, waiting: queue.length, softLimit }, 'actor mailbox above its soft limit');
     }
     this.#emitTurnEvent('waited', work);
+    // Unlocked with others waiting happens while draining (they may not start): this one may.
+    if (this.status === 'ready' && !this.locked) this.#pump();
   }
 
   #acquire(work: Work): void {
@@ -245,7 +267,7 @@ export class Activation implements ActorLink, TimerOwner {
     const turnState: TurnState = {
       work,
       context,
-      snapshot: !reentrant && this.#synced ? this.#committed : (JSON.stringify(this.instance.state) ?? 'null'),
+      snapshot: !reentrant && this.#synced ? this.#committed : (stateJson(this.instance.state) ?? this.#committed),
       started: performance.now(),
     };
     this.#synced = false;
@@ -325,10 +347,10 @@ export class Activation implements ActorLink, TimerOwner {
     }
     this.#saving = true;
     const saved = this.#save();
-    if (saved instanceof Promise) {
+    if (isThenable(saved)) {
       // #save never rejects; a throw in #release is a bug and surfaces as an unhandled rejection, as it
       // would surface from the transport's delivery on the synchronous path.
-      void saved.then((failure) => {
+      void Promise.resolve(saved).then((failure) => {
         this.#release(work, reply, failure);
       });
     } else {
@@ -391,7 +413,13 @@ export class Activation implements ActorLink, TimerOwner {
    * when the store saved synchronously.
    */
   #save(): TurnqError | undefined | Promise<TurnqError | undefined> {
-    const json = JSON.stringify(this.instance.state) ?? 'null';
+    let json: string;
+    try {
+      json = JSON.stringify(this.instance.state) ?? 'null';
+    } catch (error) {
+      const message = `state of ${this.key} is not JSON-serializable: ${String(error)}`;
+      return this.#saveFailed(new TurnqError('ACTOR_STATE_INVALID', { actor: this.key, message, cause: error }));
+    }
     if (json === this.#committed) {
       this.#synced = true;
       return undefined;
@@ -406,8 +434,8 @@ export class Activation implements ActorLink, TimerOwner {
     } catch (error) {
       return this.#saveFailed(error);
     }
-    if (pending === undefined) return this.#saved(json, undefined);
-    return pending.then(
+    if (!isThenable(pending)) return this.#saved(json, undefined);
+    return Promise.resolve(pending).then(
       (version) => this.#saved(json, version),
       (error: unknown) => this.#saveFailed(error),
     );
@@ -436,15 +464,11 @@ export class Activation implements ActorLink, TimerOwner {
     this.#pumping = true;
     const queue = this.#queue;
     while (queue !== null && queue.length > 0 && this.status === 'ready' && !this.locked) {
-      const next = queue.peek() as Work;
-      if (!this.#admissible(next.inv)) break;
-      queue.shift();
+      // While draining, the first message of a chain already running here; otherwise the first.
+      const next = this.#host.draining ? queue.remove((work) => this.#admissible(work.inv)) : queue.shift();
+      if (next === undefined) break;
       next.delivery?.unpark();
-      const id = next.inv.messageId;
-      if (this.#handled !== null && this.#handled.indexOf(id) >= 0) this.#replayHandled(next);
-      else if (this.#host.isCancelled(id)) this.#reject(next, 'CALL_CANCELLED');
-      else if (this.#host.now() > next.inv.deadline) this.#reject(next, 'DEADLINE_EXCEEDED');
-      else this.#acquire(next);
+      if (!this.#screened(next)) this.#acquire(next);
     }
     this.#pumping = false;
     this.#afterQueueChange();
@@ -465,8 +489,7 @@ export class Activation implements ActorLink, TimerOwner {
     if (address !== undefined && work.delivery !== undefined) this.#host.sendReply(address, reply);
   }
 
-  #replayHandled(work: Work): void {
-    const index = this.#handled?.indexOf(work.inv.messageId) ?? -1;
+  #replayHandled(work: Work, index: number): void {
     const result = this.#handled?.resultAt(index);
     if (result !== NO_REPLY) this.#sendReply(work, { correlationId: work.inv.messageId, status: 'ok', result });
     work.delivery?.ack();

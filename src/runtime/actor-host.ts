@@ -242,7 +242,7 @@ export class ActorHost implements HostContext {
     if (context === undefined) return this.client.call(type, id, method, args, options);
     const stack = [...context.stack, context.frame];
     const key = actorKey(type, id);
-    const now = Date.now();
+    const now = this.now();
     let deadline = options?.timeout === undefined ? context.deadline : Math.min(context.deadline, now + this.client.timeoutOf(options));
     // A chain with no deadline (a timer's) gives its calls the default timeout.
     if (deadline === NO_DEADLINE) deadline = now + this.config.callTimeout;
