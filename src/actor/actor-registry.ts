@@ -59,6 +59,10 @@ export class ActorRegistry {
     return [...this.#types.keys()];
   }
 
+  classes(): ActorClass[] {
+    return [...this.#types.values()].map((entry) => entry.cls);
+  }
+
   /** Registers every exported actor class of a module. */
   registerModule(exports: Record<string, unknown>): string[] {
     const found: string[] = [];

@@ -5,7 +5,7 @@ import { ActorRegistry } from '../actor/actor-registry.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import { TurnqError } from '../errors/turnq-error.js';
 
-/** Imports the actor modules named in `modules` (relative to the config file) and returns their classes. */
+/** Imports the actor modules named in `modules` (relative to the config file) and returns every actor class in them. */
 export async function loadActorModules(config: ResolvedConfig): Promise<ActorClass[]> {
   const registry = new ActorRegistry();
   for (const module of config.modules) {
@@ -27,14 +27,6 @@ export async function loadActorModules(config: ResolvedConfig): Promise<ActorCla
       });
     }
   }
-  const types = config.entities.length > 0 ? config.entities : registry.types();
-  return types.map((type) => {
-    const entry = registry.get(type);
-    if (entry === undefined)
-      throw new TurnqError('CONFIG_INVALID', {
-        message: `entities: actor type ${type} is in none of the modules`,
-        details: { key: 'entities', value: type },
-      });
-    return entry.cls;
-  });
+  // Which of them this worker hosts (`entities`) is the host's choice (ActorHost), checked there.
+  return registry.classes();
 }

@@ -92,7 +92,7 @@ export class ActorHost implements HostContext {
       const entry = options.registry.get(type);
       if (entry === undefined)
         throw new TurnqError('CONFIG_INVALID', {
-          message: `entities: actor type ${type} is not registered`,
+          message: `entities: actor type ${type} is in none of the registered actors (modules)`,
           details: { key: 'entities', value: type },
         });
       this.#types.set(type, { entry, settings: settingsFor(this.config, type), activations: new Map() });
