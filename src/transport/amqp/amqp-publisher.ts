@@ -31,10 +31,17 @@ export interface PublishOptions {
   readonly replyTo?: string;
   /** The error for a returned (unroutable) message. */
   readonly unroutable?: () => TurnqError;
+  /**
+   * A call: its reply, on this channel's direct reply-to, goes to the endpoint of `address`. Tracked
+   * from the publish until the reply or the deadline; a publish that fails untracks it.
+   */
+  readonly awaitsReply?: { readonly address: string; readonly deadline: number };
 }
 
 interface PendingPublish {
   returned: boolean;
+  /** The call tracked with this publish (its message id), untracked when the publish fails. */
+  readonly call: string | undefined;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
   readonly unroutable: (() => TurnqError) | undefined;
@@ -53,7 +60,8 @@ export class AmqpPublisher implements ConnectionUser {
   readonly #pending = new Map<string, PendingPublish>();
   #seq = 0;
   readonly #calls = new Map<string, TrackedCall>();
-  readonly #endpoints = new Set<(reply: Reply) => void>();
+  /** Reply endpoints by address (`amq.rabbitmq.reply-to#<client>`). */
+  readonly #endpoints = new Map<string, (reply: Reply) => void>();
   #sweep: NodeJS.Timeout | undefined;
 
   constructor(connection: AmqpConnection, logger: Logger) {
@@ -122,8 +130,9 @@ export class AmqpPublisher implements ConnectionUser {
     }
     let key = options.messageId ?? `p${++this.#seq}`;
     if (this.#pending.has(key)) key = `${key}#${++this.#seq}`;
+    const call = this.#track(options);
     return new Promise<void>((resolve, reject) => {
-      this.#pending.set(key, { returned: false, resolve, reject, unroutable: options.unroutable });
+      this.#pending.set(key, { returned: false, resolve, reject, unroutable: options.unroutable, call });
       const properties: amqp.Options.Publish = {
         headers: message.headers,
         persistent: options.persistent,
@@ -141,6 +150,7 @@ export class AmqpPublisher implements ConnectionUser {
       } catch (error) {
         // amqplib throws synchronously on oversized headers (RangeError) or a closed channel.
         this.#pending.delete(key);
+        if (call !== undefined) this.#calls.delete(call);
         reject(
           error instanceof RangeError
             ? new TurnqError('MESSAGE_TOO_LARGE', { message: `message headers too large: ${error.message}` })
@@ -148,6 +158,15 @@ export class AmqpPublisher implements ConnectionUser {
         );
       }
     });
+  }
+
+  /** Tracks the call a publish makes (see `awaitsReply`); its message id, or undefined. */
+  #track(options: PublishOptions): string | undefined {
+    const awaits = options.awaitsReply;
+    const onReply = awaits === undefined ? undefined : this.#endpoints.get(awaits.address);
+    if (awaits === undefined || onReply === undefined || options.messageId === undefined) return undefined;
+    this.#calls.set(options.messageId, { onReply, deadline: awaits.deadline });
+    return options.messageId;
   }
 
   /** Publishes without a confirm (replies, control): resolves once handed to the connection. */
@@ -170,6 +189,8 @@ export class AmqpPublisher implements ConnectionUser {
     const entry = this.#pending.get(key);
     if (entry === undefined) return;
     this.#pending.delete(key);
+    const failed = (error !== null && error !== undefined) || entry.returned;
+    if (failed && entry.call !== undefined) this.#calls.delete(entry.call);
     if (error !== null && error !== undefined)
       entry.reject(
         new TurnqError('PUBLISH_FAILED', {
@@ -183,22 +204,14 @@ export class AmqpPublisher implements ConnectionUser {
 
   // ---- replies ----
 
-  addEndpoint(onReply: (reply: Reply) => void): void {
-    this.#endpoints.add(onReply);
+  addEndpoint(address: string, onReply: (reply: Reply) => void): void {
+    this.#endpoints.set(address, onReply);
   }
 
-  removeEndpoint(onReply: (reply: Reply) => void): void {
-    this.#endpoints.delete(onReply);
+  removeEndpoint(address: string): void {
+    const onReply = this.#endpoints.get(address);
+    this.#endpoints.delete(address);
     for (const [id, call] of this.#calls) if (call.onReply === onReply) this.#calls.delete(id);
-  }
-
-  /** Remembers which endpoint waits for the reply to `messageId` (until its deadline). */
-  track(messageId: string, onReply: (reply: Reply) => void, deadline: number): void {
-    this.#calls.set(messageId, { onReply, deadline });
-  }
-
-  untrack(messageId: string): void {
-    this.#calls.delete(messageId);
   }
 
   #onReply(message: amqp.Message): void {
@@ -216,7 +229,7 @@ export class AmqpPublisher implements ConnectionUser {
       return;
     }
     // A reply to a call published without tracking (publishRaw): every endpoint ignores ids it does not wait for.
-    for (const endpoint of this.#endpoints) endpoint(reply);
+    for (const endpoint of this.#endpoints.values()) endpoint(reply);
   }
 
   #expire(): void {

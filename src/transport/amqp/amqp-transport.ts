@@ -62,14 +62,15 @@ class AmqpTransport implements Transport {
     const ns = this.#settings.namespace;
     const shard = route.lane === 'shard';
     const queue = shard ? names.shard(ns, invocation.actorType, route.shard) : names.lane(ns, route.worker);
-    const waits = invocation.replyTo !== undefined;
     // The AMQP reply_to property carries the address (direct reply-to), not a header.
     const message = encodeInvocation(invocation, false);
-    const published = this.#publisher.publish(queue, message, {
+    return this.#publisher.publish(queue, message, {
       persistent: shard,
       mandatory: true,
       messageId: invocation.messageId,
-      ...(waits ? { replyTo: DIRECT_REPLY_TO } : {}),
+      ...(invocation.replyTo === undefined
+        ? {}
+        : { replyTo: DIRECT_REPLY_TO, awaitsReply: { address: invocation.replyTo, deadline: invocation.deadline } }),
       unroutable: () =>
         shard
           ? new TurnqError('ACTOR_TYPE_UNKNOWN', {
@@ -81,19 +82,6 @@ class AmqpTransport implements Transport {
               message: `priority lane of worker ${route.lane === 'priority' ? route.worker : ''} is gone`,
             }),
     });
-    if (!waits) return published;
-    const onReply = this.#endpointFor(invocation.replyTo);
-    if (onReply !== undefined) this.#publisher.track(invocation.messageId, onReply, invocation.deadline);
-    return published.catch((error: unknown) => {
-      this.#publisher.untrack(invocation.messageId);
-      throw error;
-    });
-  }
-
-  readonly #endpoints = new Map<string, (reply: Reply) => void>();
-
-  #endpointFor(address: string | undefined): ((reply: Reply) => void) | undefined {
-    return address === undefined ? undefined : this.#endpoints.get(address);
   }
 
   publishRaw(queue: string, message: WireMessage): Promise<void> {
@@ -110,13 +98,11 @@ class AmqpTransport implements Transport {
     // Every client of this transport shares the channel's direct reply-to; the address the invocation
     // carries is per client so that the transport knows which client a reply is for.
     const address = `${DIRECT_REPLY_TO}#${clientId}`;
-    this.#endpoints.set(address, onReply);
-    this.#publisher.addEndpoint(onReply);
+    this.#publisher.addEndpoint(address, onReply);
     return Promise.resolve({
       address,
       close: () => {
-        this.#endpoints.delete(address);
-        this.#publisher.removeEndpoint(onReply);
+        this.#publisher.removeEndpoint(address);
         return Promise.resolve();
       },
     });
