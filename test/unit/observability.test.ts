@@ -26,6 +26,11 @@ class Chatty extends Actor<{ n: number }> {
     this.log.info('inner');
     return 1;
   }
+  /** Keeps its lock until the latch `name` opens, then calls `peer` in the same chain. */
+  async holdThenCall(name: string, peer: string): Promise<number> {
+    await this.hold(name);
+    return this.actor<Chatty>('Chatty', peer).inner();
+  }
   async hold(name: string): Promise<void> {
     if (typeof name !== 'string') throw new TypeError('hold needs a latch name');
     latches.open(`${name}-started`);
@@ -128,4 +133,21 @@ test('a failing one-way send is logged, since nobody waits for its reply', async
   await h.client.sendOneWay('Chatty', 'oneway', 'hold', [42]);
   await ended;
   t.true(lines.some((l) => l.msg === 'one-way call failed' && l.actor === 'Chatty/oneway' && l.method === 'hold'));
+});
+
+test('a draining worker serves a running chain behind a message it will not start', async (t) => {
+  const h = await host({ drainRebalancedActors: true, drainOngoingCallTimeout: '20s' });
+  const running = h.client.actor<Chatty>('Chatty', 'dq-a').holdThenCall('dq', 'dq-b');
+  await latches.wait('dq-started');
+  const stopping = h.stop();
+  // A new chain's call into the unlocked dq-b waits: a draining worker starts no new chain.
+  const queued = eventSeen(h, 'waited', (event) => event.actor === 'Chatty/dq-b');
+  const blocked = h.client.actor<Chatty>('Chatty', 'dq-b', { timeout: 60_000 }).inner();
+  await queued;
+  latches.open('dq');
+  // The running chain's call into dq-b is served at once, past the blocked message.
+  t.is(await running, 1);
+  await stopping;
+  const error = await t.throwsAsync(blocked);
+  t.is((error as { code?: string }).code, 'TRANSPORT_CLOSED');
 });
