@@ -588,7 +588,7 @@ export class Activation implements ActorLink, TimerOwner {
   }
 
   proxy(type: string, id: string, options: CallOptions | undefined, oneWay: boolean): unknown {
-    return createProxy<unknown>((method, args) => this.#host.outbound(this.#ownContext(), type, id, method, args, options, oneWay));
+    return createProxy<unknown>((method, args) => this.#host.outbound(this.#ownContext(), { type, id, method, args, options, oneWay }));
   }
 
   turnInfo(): TurnInfo | undefined {

@@ -5,7 +5,6 @@
  */
 import type { Logger } from 'pino';
 import type { ActorRegistry, ActorTypeEntry } from '../actor/actor-registry.js';
-import type { CallOptions } from '../actor/actor-types.js';
 import { Client } from '../client/client.js';
 import type { ActorTypeSettings } from '../config/config-schema.js';
 import { settingsFor, type ResolvedConfig } from '../config/load-config.js';
@@ -18,7 +17,7 @@ import { MemoryStateStore } from '../state/memory-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Delivery, PublishRoute, Subscription, Transport } from '../transport/transport.js';
 import { Activation } from './activation.js';
-import type { HostContext } from './host-context.js';
+import type { HostContext, OutboundCall } from './host-context.js';
 import type { TurnContext } from './turn-context.js';
 
 /** `type -> shard count` from the config, computed once per type. */
@@ -229,15 +228,8 @@ export class ActorHost implements HostContext {
     return this.#chains.has(reentrancyId);
   }
 
-  outbound(
-    context: TurnContext | undefined,
-    type: string,
-    id: string,
-    method: string,
-    args: unknown[],
-    options: CallOptions | undefined,
-    oneWay: boolean,
-  ): Promise<unknown> {
+  outbound(context: TurnContext | undefined, call: OutboundCall): Promise<unknown> {
+    const { type, id, method, args, options, oneWay } = call;
     if (oneWay) return this.client.sendOneWay(type, id, method, args, options);
     if (context === undefined) return this.client.call(type, id, method, args, options);
     const stack = [...context.stack, context.frame];

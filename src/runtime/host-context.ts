@@ -5,6 +5,16 @@ import type { Reply } from '../protocol/invocation.js';
 import type { StateStore } from '../state/state-store.js';
 import type { TurnContext } from './turn-context.js';
 
+/** A call or one-way send an actor makes through a proxy. */
+export interface OutboundCall {
+  readonly type: string;
+  readonly id: string;
+  readonly method: string;
+  readonly args: unknown[];
+  readonly options: CallOptions | undefined;
+  readonly oneWay: boolean;
+}
+
 /** What the actor host gives each of its activations. */
 export interface HostContext {
   readonly workerId: string;
@@ -22,15 +32,7 @@ export interface HostContext {
   chainLocked(reentrancyId: string, delta: 1 | -1): void;
   isChainActive(reentrancyId: string): boolean;
   /** A call or send made by an actor: nested in `context` when given, else a root call. */
-  outbound(
-    context: TurnContext | undefined,
-    type: string,
-    id: string,
-    method: string,
-    args: unknown[],
-    options: CallOptions | undefined,
-    oneWay: boolean,
-  ): Promise<unknown>;
+  outbound(context: TurnContext | undefined, call: OutboundCall): Promise<unknown>;
   /** The activation's lock was released (a draining host waits for every lock to be released). */
   settled(): void;
 }

@@ -16,7 +16,7 @@ import { AMQP_URL, amqpUnavailable, deleteAmqpNamespace } from '../helpers/amqp-
 import type { ExecutionContext } from 'ava';
 import { Redis } from 'ioredis';
 import { REDIS_URL, redisTest } from './redis-test.js';
-import { spawnWorker, type WorkerProcess } from './spawn-worker.js';
+import { spawnTestWorker, type WorkerProcess } from './spawn-worker.js';
 import { incrementWithRetries } from './redis-helpers.js';
 import { brokerTest } from '../helpers/broker-test.js';
 
@@ -30,12 +30,8 @@ const IN_FLIGHT = 32;
 
 async function exactlyOnce(t: ExecutionContext, ns: string, transportUrl: string): Promise<void> {
   const workers: WorkerProcess[] = [];
-  t.teardown(async () => {
-    for (const w of workers) w.kill('SIGKILL');
-    await Promise.all(workers.map((w) => w.exited));
-  });
   const env = { TURNQ_SHARDS: String(SHARDS), TURNQ_PREFETCH: '16', TURNQ_TRANSPORT: transportUrl, TURNQ_STATE_STORE: REDIS_URL };
-  for (let i = 0; i < 3; i++) workers.push(await spawnWorker(ns, env));
+  for (let i = 0; i < 3; i++) workers.push(await spawnTestWorker(t, ns, env));
 
   const transport = await createTransport(transportUrl, { namespace: ns, maxMessageBytes: 1024 * 1024 });
   const client = new Client({ transport, shardsFor: () => SHARDS, callTimeout: 1000 });

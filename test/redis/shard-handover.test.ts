@@ -17,7 +17,7 @@ import { bullmqBackend } from '../helpers/redis-backend.js';
 import { Gate } from './fixtures/gate.js';
 import { Journal } from './fixtures/journal.js';
 import { REDIS_URL, redisTest } from './redis-test.js';
-import { spawnWorker } from './spawn-worker.js';
+import { spawnTestWorker } from './spawn-worker.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -51,11 +51,7 @@ redisTest('one owner per shard; a clean stop hands the shard over with messages 
 });
 
 redisTest('a SIGKILLed owner: the next owner takes its jobs back in order, each applied once', async (t, ns) => {
-  const crashed = await spawnWorker(ns, { TURNQ_SHARDS: '1', TURNQ_PREFETCH: '8' });
-  t.teardown(async () => {
-    crashed.kill('SIGKILL');
-    await crashed.exited;
-  });
+  const crashed = await spawnTestWorker(t, ns, { TURNQ_SHARDS: '1', TURNQ_PREFETCH: '8' });
   const config = resolveConfig([{ raw: { namespace: ns, shards: 1, callTimeout: 20_000 }, where: 'test' }], process.cwd());
   const transport = await createBullmqTransport(REDIS_URL, { namespace: ns, maxMessageBytes: config.maxMessageBytes });
   const store = await openRedisStateStore(REDIS_URL, ns);

@@ -1,5 +1,6 @@
 /** Spawns test/redis/fixtures/redis-worker.ts as a child process and reads its JSON lines. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { ExecutionContext } from 'ava';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { REDIS_URL } from './redis-helpers.js';
@@ -15,7 +16,7 @@ export interface WorkerProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-export async function spawnWorker(namespace: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
+async function spawnWorker(namespace: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
     env: { ...process.env, TURNQ_NAMESPACE: namespace, TURNQ_TRANSPORT: REDIS_URL, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -62,4 +63,14 @@ export async function spawnWorker(namespace: string, env: Record<string, string>
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
   };
+}
+
+/** Spawns a worker process, killed (SIGKILL) when the test ends whatever happened to it. */
+export async function spawnTestWorker(t: ExecutionContext, namespace: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
+  const worker = await spawnWorker(namespace, env);
+  t.teardown(async () => {
+    worker.kill('SIGKILL');
+    await worker.exited;
+  });
+  return worker;
 }

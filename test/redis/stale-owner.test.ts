@@ -22,14 +22,10 @@ import { createBullmqTransport } from '../../src/transport/bullmq/bullmq-transpo
 import { Counter } from '../../workers/actors/counter.js';
 import { Gate } from './fixtures/gate.js';
 import { REDIS_URL, redisTest } from './redis-test.js';
-import { spawnWorker } from './spawn-worker.js';
+import { spawnTestWorker } from './spawn-worker.js';
 
 redisTest('a stale owner whose lease was taken cannot overwrite the new owner state', async (t, ns) => {
-  const stale = await spawnWorker(ns, { TURNQ_SHARDS: '1' });
-  t.teardown(async () => {
-    stale.kill('SIGKILL');
-    await stale.exited;
-  });
+  const stale = await spawnTestWorker(t, ns, { TURNQ_SHARDS: '1' });
   const config = resolveConfig([{ raw: { namespace: ns, shards: 1 }, where: 'test' }], process.cwd());
   const transport = await createBullmqTransport(REDIS_URL, { namespace: ns, maxMessageBytes: config.maxMessageBytes });
   const store = await openRedisStateStore(REDIS_URL, ns);
@@ -67,11 +63,7 @@ redisTest('a stale owner whose lease was taken cannot overwrite the new owner st
 });
 
 redisTest('a worker that gets a shard back does not write from the state it had in memory', async (t, ns) => {
-  const first = await spawnWorker(ns, { TURNQ_SHARDS: '1' });
-  t.teardown(async () => {
-    first.kill('SIGKILL');
-    await first.exited;
-  });
+  const first = await spawnTestWorker(t, ns, { TURNQ_SHARDS: '1' });
   const config = resolveConfig([{ raw: { namespace: ns, shards: 1 }, where: 'test' }], process.cwd());
   const clientTransport = await createBullmqTransport(REDIS_URL, { namespace: ns, maxMessageBytes: config.maxMessageBytes });
   const client = new Client({ transport: clientTransport, shardsFor: () => 1, callTimeout: 20_000 });

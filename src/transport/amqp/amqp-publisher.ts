@@ -71,12 +71,8 @@ export class AmqpPublisher implements ConnectionUser {
 
   async up(connection: amqp.ChannelModel): Promise<void> {
     const channel = await connection.createConfirmChannel();
-    channel.on('error', (error: Error) => {
-      this.#logger.warn({ err: error }, 'publish channel error');
-    });
-    channel.on('close', () => {
+    this.#watch(channel, 'publish', () => {
       if (this.#channel !== channel) return;
-      this.#channel = undefined;
       this.down(new TurnqError('TRANSPORT_UNAVAILABLE', { message: 'publish channel closed' }));
       this.#connection.reset('publish channel closed');
     });
@@ -94,10 +90,7 @@ export class AmqpPublisher implements ConnectionUser {
       { noAck: true },
     );
     const plain = await connection.createChannel();
-    plain.on('error', (error: Error) => {
-      this.#logger.warn({ err: error }, 'reply channel error');
-    });
-    plain.on('close', () => {
+    this.#watch(plain, 'reply', () => {
       if (this.#plain !== plain) return;
       this.#plain = undefined;
       this.#connection.reset('reply channel closed');
@@ -107,6 +100,14 @@ export class AmqpPublisher implements ConnectionUser {
     this.#sweep ??= setInterval(() => {
       this.#expire();
     }, 5000).unref();
+  }
+
+  /** Logs a channel's errors; `onClose` decides what its closing means (only a current channel matters). */
+  #watch(channel: amqp.Channel, what: string, onClose: () => void): void {
+    channel.on('error', (error: Error) => {
+      this.#logger.warn({ err: error }, `${what} channel error`);
+    });
+    channel.on('close', onClose);
   }
 
   down(error: TurnqError): void {
