@@ -177,47 +177,65 @@ export class BullmqTransport implements Transport {
     const announceLane = (): Promise<number> => this.#redis.zadd(redisKeys.lanes(ns), Date.now() + LANE_TTL_MS, spec.workerId);
     const types = spec.types.map((t) => t.type);
     if (types.length > 0) await this.#redis.sadd(redisKeys.types(ns), ...types);
-    await announceLane();
-    const lane = new QueueConsumer(context, spec, laneQueue, 'priority', Number.POSITIVE_INFINITY, undefined);
-    await lane.start();
-    const laneTimer = setInterval(() => {
-      announceLane().catch((error: unknown) => {
-        context.logger.warn({ err: error }, 'announcing the priority lane failed');
-      });
-    }, LANE_TTL_MS / 3).unref();
-
-    const subscriber = await openRedis(this.#url, 'subscriber', context.logger);
-    const channel = names.control(ns);
-    subscriber.on('message', (from: string, text: string) => {
-      if (from !== channel) return;
-      try {
-        spec.onControl(decodeControl(text));
-      } catch (error) {
-        context.logger.warn({ err: error }, 'undecodable control message dropped');
+    // What is set up is undone in reverse order: by close(), or at once when a later step fails.
+    const teardown: (() => Promise<unknown>)[] = [];
+    const undo = async (): Promise<void> => {
+      for (const step of teardown.reverse()) {
+        try {
+          await step();
+        } catch (error) {
+          context.logger.warn({ err: error }, 'closing a consumer step failed');
+        }
       }
-    });
-    await subscriber.subscribe(channel);
+    };
+    try {
+      await announceLane();
+      teardown.push(async () => {
+        await this.#redis.zrem(redisKeys.lanes(ns), spec.workerId);
+        await this.#queue(laneQueue).obliterate({ force: true });
+      });
+      const lane = new QueueConsumer(context, spec, laneQueue, 'priority', Number.POSITIVE_INFINITY, undefined);
+      teardown.push(() => lane.close(false));
+      await lane.start();
+      const laneTimer = setInterval(() => {
+        announceLane().catch((error: unknown) => {
+          context.logger.warn({ err: error }, 'announcing the priority lane failed');
+        });
+      }, LANE_TTL_MS / 3).unref();
+      teardown.push(() => {
+        clearInterval(laneTimer);
+        return Promise.resolve();
+      });
 
-    const owners = spec.types.flatMap(({ type, shards }) =>
-      Array.from({ length: shards }, (_, shard) => new ShardOwner(context, spec, ns, names.shard(ns, type, shard))),
-    );
-    await Promise.all(owners.map((owner) => owner.start()));
+      const subscriber = await openRedis(this.#url, 'subscriber', context.logger);
+      teardown.push(() => closeRedis(subscriber));
+      const channel = names.control(ns);
+      subscriber.on('message', (from: string, text: string) => {
+        if (from !== channel) return;
+        try {
+          spec.onControl(decodeControl(text));
+        } catch (error) {
+          context.logger.warn({ err: error }, 'undecodable control message dropped');
+        }
+      });
+      await subscriber.subscribe(channel);
+
+      const owners = spec.types.flatMap(({ type, shards }) =>
+        Array.from({ length: shards }, (_, shard) => new ShardOwner(context, spec, ns, names.shard(ns, type, shard))),
+      );
+      teardown.push(() => Promise.all(owners.map((owner) => owner.close())));
+      await Promise.all(owners.map((owner) => owner.start()));
+    } catch (error) {
+      await undo();
+      throw error;
+    }
 
     let closing: Promise<void> | undefined;
     const subscription: Subscription = {
       close: () => {
         closing ??= (async () => {
           this.#subscriptions.delete(subscription);
-          clearInterval(laneTimer);
-          await Promise.all(owners.map((owner) => owner.close()));
-          await lane.close(false);
-          try {
-            await this.#redis.zrem(redisKeys.lanes(ns), spec.workerId);
-            await this.#queue(laneQueue).obliterate({ force: true });
-          } catch (error) {
-            context.logger.warn({ err: error }, 'removing the priority lane failed');
-          }
-          await closeRedis(subscriber);
+          await undo();
         })();
         return closing;
       },

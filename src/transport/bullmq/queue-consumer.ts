@@ -267,10 +267,16 @@ export class QueueConsumer {
     };
     const deadLetter = (error: TurnqError): void => {
       if (!release()) return;
-      void this.#track(
-        this.#context.deadLetter(this.queue, job.data, error).then(() => job.moveToCompleted(null, this.#token, false)),
-        'dead-lettering a job',
+      // When the dead-letter queue cannot take it, BullMQ's own failed set keeps it with the reason,
+      // rather than leaving it in the active list with nobody holding it.
+      const parked = this.#context.deadLetter(this.queue, job.data, error).then(
+        () => job.moveToCompleted(null, this.#token, false),
+        (addError: unknown) => {
+          this.#context.logger.warn({ err: addError, queue: this.queue, code: error.code }, 'dead-letter queue refused a job; failing it');
+          return job.moveToFailed(new Error(`${error.code}: ${error.message}`), this.#token, false);
+        },
       );
+      void this.#track(parked, 'dead-lettering a job');
       this.#spec.onDeadLetter?.(error.code, error.message);
     };
     const decoded = decodeJob(job.data, this.#context.maxBytes);
