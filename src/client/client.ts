@@ -35,6 +35,11 @@ interface Pending {
   cleanup: (() => void) | undefined;
 }
 
+/** The actor key of a call (built only for an error or a log line). */
+function keyOf(invocation: Invocation): string {
+  return actorKey(invocation.actorType, invocation.actorId);
+}
+
 export class Client {
   readonly clientId: string;
   readonly #transport: Transport;
@@ -45,9 +50,9 @@ export class Client {
   readonly #deadlines = new DeadlineTimer<string>((id) => {
     const pending = this.#pending.get(id);
     if (pending !== undefined) {
-      const { actorType, actorId, method } = pending.invocation;
-      const actor = actorKey(actorType, actorId);
-      this.#settle(id, new TurnqError('DEADLINE_EXCEEDED', { actor, message: `call ${actor}.${method} exceeded its deadline` }));
+      const actor = keyOf(pending.invocation);
+      const message = `call ${actor}.${pending.invocation.method} exceeded its deadline`;
+      this.#settle(id, new TurnqError('DEADLINE_EXCEEDED', { actor, message }));
     }
   });
   /**
@@ -138,8 +143,7 @@ export class Client {
    */
   invoke(invocation: Invocation, route: PublishRoute, signal?: AbortSignal): Promise<unknown> {
     if (this.#closed) return Promise.reject(new TurnqError('TRANSPORT_CLOSED'));
-    const actorOf = (): string => actorKey(invocation.actorType, invocation.actorId);
-    if (signal?.aborted === true) return Promise.reject(new TurnqError('CALL_CANCELLED', { actor: actorOf() }));
+    if (signal?.aborted === true) return Promise.reject(new TurnqError('CALL_CANCELLED', { actor: keyOf(invocation) }));
     return new Promise<unknown>((resolve, reject) => {
       const id = invocation.messageId;
       const pending: Pending = {
@@ -152,7 +156,7 @@ export class Client {
       if (this.#pending.size === 0) this.#holdOpen(true);
       if (signal !== undefined) {
         const onAbort = (): void => {
-          if (this.#settle(id, new TurnqError('CALL_CANCELLED', { actor: actorOf() }))) {
+          if (this.#settle(id, new TurnqError('CALL_CANCELLED', { actor: keyOf(invocation) }))) {
             this.#transport
               .broadcast({
                 kind: 'cancel',
@@ -164,7 +168,7 @@ export class Client {
               // Best effort: a cancellation that does not arrive still ends at the call's deadline.
               .catch((error: unknown) => {
                 this.#logger.warn(
-                  { err: error, messageId: id, actor: actorOf() },
+                  { err: error, messageId: id, actor: keyOf(invocation) },
                   'cancellation not delivered; the call ends at its deadline',
                 );
               });
@@ -177,7 +181,7 @@ export class Client {
       }
       this.#pending.set(id, pending);
       const address = this.#address;
-      let published: Promise<void>;
+      let published: Promise<void> | void;
       try {
         published =
           address === undefined
@@ -187,12 +191,13 @@ export class Client {
         // A transport that refuses synchronously (closed): the call ends now, like a rejected publish.
         published = Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
-      published.catch((error: unknown) => {
+      // A transport that took the message synchronously returned nothing: nothing can fail later.
+      published?.catch((error: unknown) => {
         this.#settle(
           id,
           error instanceof TurnqError
             ? error
-            : new TurnqError('PUBLISH_FAILED', { actor: actorOf(), cause: error, message: String(error) }),
+            : new TurnqError('PUBLISH_FAILED', { actor: keyOf(invocation), cause: error, message: String(error) }),
         );
       });
     });

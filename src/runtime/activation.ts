@@ -31,10 +31,9 @@ import { turnStorage, type TurnContext } from './turn-context.js';
 import type { Work } from './work.js';
 import { ActivationTimers, type TimerOwner } from './activation-timers.js';
 
-/** What a running turn needs when it ends. */
-interface TurnState {
+/** A running turn: its chain context (what calls made in it see) and what it needs when it ends. */
+interface TurnState extends TurnContext {
   readonly work: Work;
-  readonly context: TurnContext;
   /** The state as JSON before the turn, restored if it throws. */
   readonly snapshot: string;
   readonly started: number;
@@ -252,7 +251,7 @@ export class Activation implements ActorLink, TimerOwner {
     const turn = this.#host.nextTurnId();
     if (!reentrant) this.#currentTurn = turn;
     if (work.delivery?.fence !== undefined) this.#fence = work.delivery.fence;
-    const context: TurnContext = {
+    const turnState: TurnState = {
       reentrancyId: inv.reentrancyId,
       stack: inv.stack,
       frame: { actor: this.key, method: inv.method, turn, worker: this.#host.workerId },
@@ -260,20 +259,17 @@ export class Activation implements ActorLink, TimerOwner {
       deadline: inv.deadline,
       logger: undefined,
       running: true,
-    };
-    if (!reentrant) this.#lockContext = context;
-    const events = this.#host.events;
-    if (events.observed) events.emit({ type: 'turn-started', turn, reentrant, ...this.#turnFields(work) });
-    const turnState: TurnState = {
       work,
-      context,
       snapshot: !reentrant && this.#synced ? this.#committed : (stateJson(this.instance.state) ?? this.#committed),
       started: performance.now(),
     };
+    if (!reentrant) this.#lockContext = turnState;
+    const events = this.#host.events;
+    if (events.observed) events.emit({ type: 'turn-started', turn, reentrant, ...this.#turnFields(work) });
     this.#synced = false;
     let result: unknown;
     try {
-      result = reentrant ? turnStorage.run(context, () => this.#invoke(work)) : this.#invoke(work);
+      result = reentrant ? turnStorage.run(turnState, () => this.#invoke(work)) : this.#invoke(work);
     } catch (error) {
       this.#turnEnded(turnState, this.#failed(turnState, error));
       return;
@@ -299,10 +295,10 @@ export class Activation implements ActorLink, TimerOwner {
   }
 
   #turnEnded(turn: TurnState, reply: Reply): void {
-    const { work, context } = turn;
+    const work = turn.work;
     const inv = work.inv;
-    context.running = false;
-    if (this.#lockContext === context) this.#lockContext = undefined;
+    turn.running = false;
+    if (this.#lockContext === turn) this.#lockContext = undefined;
     const durationMs = performance.now() - turn.started;
     if (durationMs > this.#settings.longTurnWarning) {
       this.#host.logger.warn(
@@ -314,7 +310,7 @@ export class Activation implements ActorLink, TimerOwner {
     if (events.observed) {
       events.emit({
         type: 'turn-ended',
-        turn: context.frame.turn,
+        turn: turn.frame.turn,
         status: reply.status,
         ...(reply.error === undefined ? {} : { code: reply.error.code }),
         durationMs,

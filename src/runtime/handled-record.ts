@@ -6,7 +6,8 @@
  * A ring of `capacity` entries scanned linearly. Ids are kept as 52-bit numbers in a Float64Array, not
  * as strings: records kept alive long enough to reach the old generation made the garbage collector
  * the largest cost of a call. Two different ids share a key with a probability of about 2^-52 per
- * pair. Messages handled since the last save are also kept whole, with the reply that was sent, until
+ * pair. A counting filter (how many kept keys fall in each of FILTER_SLOTS buckets) answers most
+ * look-ups of a new id without the scan: every delivery asks. Messages handled since the last save are also kept whole, with the reply that was sent, until
  * the save (the store records them, HANDLED_RECORD_LIMIT per actor, and a new activation loads them).
  */
 import type { Reply } from '../protocol/invocation.js';
@@ -37,8 +38,18 @@ export function idKey(id: string): number {
 
 const NONE: readonly HandledMessage[] = Object.freeze([]);
 
+/** Buckets of the counting filter (a power of two); with 32 keys kept, about 78% of them are empty. */
+const FILTER_SLOTS = 128;
+
+/** The key's low bits (a 52-bit key: `&` takes its low 32 bits exactly, without a float modulo). */
+function bucketOf(key: number): number {
+  return key & (FILTER_SLOTS - 1);
+}
+
 export class HandledRecord {
   readonly #keys: Float64Array;
+  /** Kept keys per bucket (see bucketOf). */
+  readonly #filter = new Uint8Array(FILTER_SLOTS);
   readonly #results: unknown[] = [];
   #size = 0;
   #next = 0;
@@ -57,6 +68,7 @@ export class HandledRecord {
   /** Index of `messageId`, or -1. */
   indexOf(messageId: string): number {
     const key = idKey(messageId);
+    if (this.#filter[bucketOf(key)] === 0) return -1;
     const keys = this.#keys;
     for (let i = 0; i < this.#size; i++) if (keys[i] === key) return i;
     return -1;
@@ -67,6 +79,13 @@ export class HandledRecord {
   }
 
   #put(key: number, result: unknown): void {
+    const filter = this.#filter;
+    if (this.#size === this.capacity) {
+      const evicted = bucketOf(this.#keys[this.#next] ?? 0);
+      filter[evicted] = (filter[evicted] ?? 1) - 1;
+    }
+    const bucket = bucketOf(key);
+    filter[bucket] = (filter[bucket] ?? 0) + 1;
     this.#keys[this.#next] = key;
     this.#results[this.#next] = result;
     this.#next = (this.#next + 1) % this.capacity;

@@ -1,8 +1,32 @@
-import { HEX_ID_PATTERN } from '../protocol/ids.js';
 import { HANDLED_RECORD_LIMIT, type HandledMessage, type LoadedState, type StateStore, type StateWrite } from './state-store.js';
 
 /** A handled one-way send: no reply to send again. */
 const NO_RESULT: unique symbol = Symbol('no-result');
+
+/** Value of each lowercase hex digit by char code; 16 for every other code below 128. */
+const HEX_VALUE = new Uint8Array(128).fill(16);
+for (let c = 0; c < 16; c++) HEX_VALUE['0123456789abcdef'.charCodeAt(c)] = c;
+
+/**
+ * Packs a turnq id (32 lowercase hex digits) into `words[at..at+3]`, reading char codes through a
+ * table (no substring, no parse: this runs for every handled message). False, with the words left
+ * partly written, when the id is not of that form.
+ */
+function packHexId(id: string, words: Uint32Array, at: number): boolean {
+  if (id.length !== 32) return false;
+  let bad = 0;
+  for (let w = 0; w < 4; w++) {
+    let word = 0;
+    for (let i = 8 * w; i < 8 * w + 8; i++) {
+      const code = id.charCodeAt(i);
+      const digit = HEX_VALUE[code & 127] ?? 16;
+      bad |= (digit & 16) | (code & ~127);
+      word = word * 16 + (digit & 15);
+    }
+    words[at + w] = word;
+  }
+  return bad === 0;
+}
 
 /**
  * The handled messages of one actor: a ring of HANDLED_RECORD_LIMIT slots allocated once. turnq's own
@@ -20,8 +44,7 @@ class HandledRing {
 
   add(messageId: string, result: unknown): void {
     const slot = this.#next;
-    if (HEX_ID_PATTERN.test(messageId)) {
-      for (let w = 0; w < 4; w++) this.#words[4 * slot + w] = Number.parseInt(messageId.slice(8 * w, 8 * w + 8), 16);
+    if (packHexId(messageId, this.#words, 4 * slot)) {
       if (this.#other !== undefined) this.#other[slot] = undefined;
     } else {
       (this.#other ??= new Array<string | undefined>(HANDLED_RECORD_LIMIT))[slot] = messageId;

@@ -75,9 +75,10 @@ export interface Transport {
   /**
    * Publish an invocation; resolves once the broker has it (confirmed and routed). Rejects with
    * ACTOR_TYPE_UNKNOWN when no shard queue exists for the type, PUBLISH_UNROUTABLE when a lane is gone,
-   * PUBLISH_FAILED or TRANSPORT_UNAVAILABLE otherwise.
+   * PUBLISH_FAILED or TRANSPORT_UNAVAILABLE otherwise. A transport that takes the message synchronously
+   * (memory) returns nothing once it has it, which spares every call a promise.
    */
-  publish(invocation: Invocation, route: PublishRoute): Promise<void>;
+  publish(invocation: Invocation, route: PublishRoute): Promise<void> | void;
   /** Open this client's reply address; replies to it are handed to `onReply`. */
   openReplies(clientId: string, onReply: (reply: Reply) => void): Promise<ReplyEndpoint>;
   /** Send a reply; a transport that hands it over synchronously (memory) returns nothing. */

@@ -32,3 +32,20 @@ test('keys of distinct ids differ (hex ids and free-form ids)', (t) => {
   for (let i = 0; i < 50_000; i++) keys.add(idKey(`order-${i}`));
   t.is(keys.size, 100_000);
 });
+
+test('the filter in front of the scan never hides a kept id, across many wraps of the ring', (t) => {
+  const record = new HandledRecord();
+  const ids: string[] = [];
+  for (let i = 0; i < 5000; i++) {
+    const id = i % 7 === 0 ? `free-form-${i}` : randomId();
+    ids.push(id);
+    record.add(id, { correlationId: id, status: 'ok', result: i });
+    if (i % 97 === 0) record.takeUnsaved();
+  }
+  const kept = ids.slice(-record.capacity);
+  kept.forEach((id, i) => {
+    t.is(record.resultAt(record.indexOf(id)), ids.length - record.capacity + i);
+  });
+  // Every evicted id is forgotten (their buckets were counted down as they left the ring).
+  t.true(ids.slice(0, -record.capacity).every((id) => record.indexOf(id) === -1));
+});

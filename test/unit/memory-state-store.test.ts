@@ -23,3 +23,13 @@ test(`keeps the last ${HANDLED_RECORD_LIMIT} handled messages across the ring's 
   for (const handled of all) store.save('Counter/2', { json: 'null', handled: [handled] });
   t.deepEqual((await store.load('Counter/2')).handled, all.slice(-HANDLED_RECORD_LIMIT));
 });
+
+test('ids that only look like turnq ids (wrong length, upper case, non-ASCII) come back exactly as saved', async (t) => {
+  const store = new MemoryStateStore();
+  const lookalikes = ['ABCDEF0123456789abcdef0123456789', `${'a'.repeat(31)}\u0161`, 'a'.repeat(31), `${'0'.repeat(31)}g`, '0'.repeat(32)];
+  for (const id of lookalikes) store.save('Counter/3', { json: 'null', handled: [ok(id, id.length)] });
+  t.deepEqual(
+    (await store.load('Counter/3')).handled.map((h) => h.messageId),
+    lookalikes,
+  );
+});

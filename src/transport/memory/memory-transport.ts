@@ -87,7 +87,7 @@ export class MemoryTransport implements Transport {
     if (this.#closed) throw new TurnqError('TRANSPORT_CLOSED');
   }
 
-  publish(invocation: Invocation, route: PublishRoute): Promise<void> {
+  publish(invocation: Invocation, route: PublishRoute): Promise<void> | undefined {
     this.#checkOpen();
     const queue =
       route.lane === 'shard'
@@ -114,7 +114,7 @@ export class MemoryTransport implements Transport {
       );
     }
     this.broker.enqueue(queue, undefined, { ...invocation, args });
-    return Promise.resolve();
+    return undefined;
   }
 
   publishRaw(queueName: string, message: WireMessage): Promise<void> {
