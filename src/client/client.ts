@@ -47,14 +47,14 @@ export class Client {
   readonly #callTimeout: number;
   readonly #logger: Logger;
   readonly #pending = new Map<string, Pending>();
-  readonly #deadlines = new DeadlineTimer<string>((id) => {
-    const pending = this.#pending.get(id);
-    if (pending !== undefined) {
+  readonly #deadlines = new DeadlineTimer<Pending>(
+    (pending) => {
       const actor = keyOf(pending.invocation);
       const message = `call ${actor}.${pending.invocation.method} exceeded its deadline`;
-      this.#settle(id, new TurnqError('DEADLINE_EXCEEDED', { actor, message }));
-    }
-  });
+      this.#settle(pending.invocation.messageId, new TurnqError('DEADLINE_EXCEEDED', { actor, message }));
+    },
+    (pending) => this.#pending.get(pending.invocation.messageId) === pending,
+  );
   /**
    * Holds the event loop open while calls wait (the deadline timer itself does not): one timer for the
    * client's life, referenced only while a call waits.
@@ -151,9 +151,11 @@ export class Client {
         reject,
         invocation,
         cleanup: undefined,
-        bucket: this.#deadlines.add(id, invocation.deadline),
+        bucket: 0,
       };
       if (this.#pending.size === 0) this.#holdOpen(true);
+      this.#pending.set(id, pending);
+      pending.bucket = this.#deadlines.add(pending, invocation.deadline);
       if (signal !== undefined) {
         const onAbort = (): void => {
           if (this.#settle(id, new TurnqError('CALL_CANCELLED', { actor: keyOf(invocation) }))) {
@@ -179,7 +181,6 @@ export class Client {
           signal.removeEventListener('abort', onAbort);
         };
       }
-      this.#pending.set(id, pending);
       const address = this.#address;
       let published: Promise<void> | void;
       try {
@@ -216,7 +217,7 @@ export class Client {
     const pending = this.#pending.get(id);
     if (pending === undefined) return false;
     this.#pending.delete(id);
-    this.#deadlines.delete(id, pending.bucket);
+    this.#deadlines.settled(pending.bucket);
     if (this.#pending.size === 0) this.#holdOpen(false);
     pending.cleanup?.();
     if (error === undefined) pending.resolve(result);

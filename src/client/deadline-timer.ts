@@ -1,38 +1,56 @@
 /**
- * One timer for many deadlines: calls are put in 10 ms buckets and a single timer fires for the
+ * One timer for many deadlines: entries are put in 10 ms buckets and a single timer fires for the
  * earliest bucket. Much cheaper than a `setTimeout` per call when thousands are in flight (each distinct
  * duration would make Node build a timer list of its own).
+ *
+ * A bucket is a plain array with a count of its live entries: ending an entry (`settled`) only counts
+ * down, with no search and no hashing, which matters since nearly every call ends long before its
+ * deadline. An entry must therefore say whether it still waits (`isLive`): the timer skips entries that
+ * ended, drops a bucket whose count reaches zero, and compacts one that holds four times more ended
+ * entries than live ones (so a slow call keeps at most a few ended neighbours alive).
  */
 const BUCKET_MS = 10;
+const COMPACT_MIN = 64;
 
-export class DeadlineTimer<K> {
-  readonly #buckets = new Map<number, Set<K>>();
-  readonly #onExpire: (key: K) => void;
+interface Bucket<E> {
+  entries: E[];
+  live: number;
+}
+
+export class DeadlineTimer<E> {
+  readonly #buckets = new Map<number, Bucket<E>>();
+  readonly #onExpire: (entry: E) => void;
+  readonly #isLive: (entry: E) => boolean;
   #timer: NodeJS.Timeout | undefined;
   #armedFor = Number.POSITIVE_INFINITY;
 
-  constructor(onExpire: (key: K) => void) {
+  /** `isLive(entry)`: false once the entry ended (it was `settled`), true while it waits. */
+  constructor(onExpire: (entry: E) => void, isLive: (entry: E) => boolean) {
     this.#onExpire = onExpire;
+    this.#isLive = isLive;
   }
 
-  /** Returns the bucket to pass to `delete`. */
-  add(key: K, deadline: number): number {
+  /** Returns the bucket to pass to `settled`. */
+  add(entry: E, deadline: number): number {
     const bucket = Math.ceil(deadline / BUCKET_MS);
-    let keys = this.#buckets.get(bucket);
-    if (keys === undefined) {
-      keys = new Set();
-      this.#buckets.set(bucket, keys);
+    const found = this.#buckets.get(bucket);
+    if (found === undefined) this.#buckets.set(bucket, { entries: [entry], live: 1 });
+    else {
+      found.entries.push(entry);
+      found.live++;
     }
-    keys.add(key);
     if (bucket < this.#armedFor) this.#arm(bucket);
     return bucket;
   }
 
-  delete(key: K, bucket: number): void {
-    const keys = this.#buckets.get(bucket);
-    if (keys === undefined) return;
-    keys.delete(key);
-    if (keys.size === 0) this.#buckets.delete(bucket);
+  /** The entry added to `bucket` ended (call once per entry, after `isLive` turned false for it). */
+  settled(bucket: number): void {
+    const found = this.#buckets.get(bucket);
+    if (found === undefined) return;
+    if (--found.live === 0) this.#buckets.delete(bucket);
+    else if (found.entries.length >= COMPACT_MIN && found.live * 4 < found.entries.length) {
+      found.entries = found.entries.filter(this.#isLive);
+    }
   }
 
   #arm(bucket: number): void {
@@ -52,10 +70,10 @@ export class DeadlineTimer<K> {
     this.#armedFor = Number.POSITIVE_INFINITY;
     const now = Date.now();
     let next = Number.POSITIVE_INFINITY;
-    for (const [bucket, keys] of this.#buckets) {
+    for (const [bucket, found] of this.#buckets) {
       if (bucket * BUCKET_MS <= now) {
         this.#buckets.delete(bucket);
-        for (const key of keys) this.#onExpire(key);
+        for (const entry of found.entries) if (this.#isLive(entry)) this.#onExpire(entry);
       } else if (bucket < next) {
         next = bucket;
       }
