@@ -47,13 +47,18 @@ export class Client {
   readonly #callTimeout: number;
   readonly #logger: Logger;
   readonly #pending = new Map<string, Pending>();
-  readonly #deadlines = new DeadlineTimer<Pending>(
-    (pending) => {
-      const actor = keyOf(pending.invocation);
-      const message = `call ${actor}.${pending.invocation.method} exceeded its deadline`;
-      this.#settle(pending.invocation.messageId, new TurnqError('DEADLINE_EXCEEDED', { actor, message }));
+  /**
+   * Deadlines by message id. A bucket may still hold the id of a call that ended, and a retry may reuse
+   * that id: an id is live in a bucket only while its pending call is the one that bucket was made for.
+   */
+  readonly #deadlines = new DeadlineTimer<string>(
+    (id) => {
+      const invocation = this.#pending.get(id)?.invocation;
+      if (invocation === undefined) return;
+      const actor = keyOf(invocation);
+      this.#settle(id, new TurnqError('DEADLINE_EXCEEDED', { actor, message: `call ${actor}.${invocation.method} exceeded its deadline` }));
     },
-    (pending) => this.#pending.get(pending.invocation.messageId) === pending,
+    (id, bucket) => this.#pending.get(id)?.bucket === bucket,
   );
   /**
    * Holds the event loop open while calls wait (the deadline timer itself does not): one timer for the
@@ -155,7 +160,7 @@ export class Client {
       };
       if (this.#pending.size === 0) this.#holdOpen(true);
       this.#pending.set(id, pending);
-      pending.bucket = this.#deadlines.add(pending, invocation.deadline);
+      pending.bucket = this.#deadlines.add(id, invocation.deadline);
       if (signal !== undefined) {
         const onAbort = (): void => {
           if (this.#settle(id, new TurnqError('CALL_CANCELLED', { actor: keyOf(invocation) }))) {

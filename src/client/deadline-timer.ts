@@ -5,9 +5,10 @@
  *
  * A bucket is a plain array with a count of its live entries: ending an entry (`settled`) only counts
  * down, with no search and no hashing, which matters since nearly every call ends long before its
- * deadline. An entry must therefore say whether it still waits (`isLive`): the timer skips entries that
- * ended, drops a bucket whose count reaches zero, and compacts one that holds four times more ended
- * entries than live ones (so a slow call keeps at most a few ended neighbours alive).
+ * deadline. The owner therefore says whether an entry still waits in a bucket (`isLive(entry,
+ * bucket)`): the timer skips entries that ended, drops a bucket whose count reaches zero, and compacts
+ * one that holds four times more ended entries than live ones. Entries should be small keys (the
+ * client's are message ids), since an ended one stays in its bucket until then.
  */
 const BUCKET_MS = 10;
 const COMPACT_MIN = 64;
@@ -20,12 +21,12 @@ interface Bucket<E> {
 export class DeadlineTimer<E> {
   readonly #buckets = new Map<number, Bucket<E>>();
   readonly #onExpire: (entry: E) => void;
-  readonly #isLive: (entry: E) => boolean;
+  readonly #isLive: (entry: E, bucket: number) => boolean;
   #timer: NodeJS.Timeout | undefined;
   #armedFor = Number.POSITIVE_INFINITY;
 
-  /** `isLive(entry)`: false once the entry ended (it was `settled`), true while it waits. */
-  constructor(onExpire: (entry: E) => void, isLive: (entry: E) => boolean) {
+  /** `isLive(entry, bucket)`: true while the entry waits in that bucket, false once it was `settled`. */
+  constructor(onExpire: (entry: E) => void, isLive: (entry: E, bucket: number) => boolean) {
     this.#onExpire = onExpire;
     this.#isLive = isLive;
   }
@@ -49,7 +50,7 @@ export class DeadlineTimer<E> {
     if (found === undefined) return;
     if (--found.live === 0) this.#buckets.delete(bucket);
     else if (found.entries.length >= COMPACT_MIN && found.live * 4 < found.entries.length) {
-      found.entries = found.entries.filter(this.#isLive);
+      found.entries = found.entries.filter((entry) => this.#isLive(entry, bucket));
     }
   }
 
@@ -73,7 +74,7 @@ export class DeadlineTimer<E> {
     for (const [bucket, found] of this.#buckets) {
       if (bucket * BUCKET_MS <= now) {
         this.#buckets.delete(bucket);
-        for (const entry of found.entries) if (this.#isLive(entry)) this.#onExpire(entry);
+        for (const entry of found.entries) if (this.#isLive(entry, bucket)) this.#onExpire(entry);
       } else if (bucket < next) {
         next = bucket;
       }

@@ -21,10 +21,11 @@ function run(count: number, deadlineOf: (n: number) => number, settle: (n: numbe
           resolve(expired);
         }
       },
-      (entry) => entry.live,
+      (entry, bucket) => entry.live && buckets[entry.n] === bucket,
     );
     const entries = Array.from({ length: count }, (_, n) => ({ n, live: true }));
-    const buckets = entries.map((entry) => timer.add(entry, deadlineOf(entry.n)));
+    const buckets: number[] = [];
+    for (const entry of entries) buckets.push(timer.add(entry, deadlineOf(entry.n)));
     for (const entry of entries) {
       if (settle(entry.n)) {
         entry.live = false;
