@@ -1,22 +1,23 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
-const POOL_SIZE = 4096;
+const POOL_SIZE = 16_384;
 /** Ids cut from one hex conversion: one call into the runtime's hex encoder per IDS_PER_CHUNK ids. */
 const IDS_PER_CHUNK = 4;
-let pool = Buffer.alloc(0);
+/** Refilled in place: no new buffer per refill. */
+const pool = Buffer.allocUnsafeSlow(POOL_SIZE);
 let offset = POOL_SIZE;
 let chunk = '';
 let cut = IDS_PER_CHUNK;
 
 /**
  * 128 random bits as 32 lowercase hex digits (reentrancy ids, message ids, turn ids). Random bytes are
- * drawn 4 KiB at a time and turned into hex four ids at a time; each id is a substring of that short
+ * drawn 16 KiB at a time and turned into hex four ids at a time; each id is a substring of that short
  * chunk (it keeps the 128-character chunk alive, never the pool).
  */
 export function randomId(): string {
   if (cut === IDS_PER_CHUNK) {
-    if (offset + 16 * IDS_PER_CHUNK > pool.length) {
-      pool = randomBytes(POOL_SIZE);
+    if (offset + 16 * IDS_PER_CHUNK > POOL_SIZE) {
+      randomFillSync(pool);
       offset = 0;
     }
     chunk = pool.toString('hex', offset, offset + 16 * IDS_PER_CHUNK);
