@@ -29,5 +29,16 @@ export function randomId(): string {
   return id;
 }
 
+const HEX_VALUES = new Uint8Array(128).fill(16);
+for (let c = 0; c < 16; c++) HEX_VALUES['0123456789abcdef'.charCodeAt(c)] = c;
+
+/**
+ * The value of a lowercase hex digit's char code, 16 for any other code: `(v & 16) === 0` tells a
+ * digit, `v & 15` its value. A table look-up, for loops over ids that run on every message.
+ */
+export function hexValue(code: number): number {
+  return code < 128 ? (HEX_VALUES[code] ?? 16) : 16;
+}
+
 /** turnq's own ids (reentrancy ids, message ids): 32 lowercase hex digits. */
 export const HEX_ID_PATTERN = /^[0-9a-f]{32}$/;

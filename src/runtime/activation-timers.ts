@@ -49,7 +49,8 @@ export class ActivationTimers {
         depth: 1,
         deadline: NO_DEADLINE,
       };
-      this.#owner.deliver({ inv, lane: 'shard', delivery: undefined, timer: { name, callback } });
+      // A timer callback is never recorded as handled: its key is never used.
+      this.#owner.deliver({ inv, lane: 'shard', delivery: undefined, timer: { name, callback }, idKey: -1 });
     };
     timers.set(name, setTimeout(fire, due).unref());
   }

@@ -181,7 +181,7 @@ export class Activation implements ActorLink, TimerOwner {
    */
   #screened(work: Work): boolean {
     const id = work.inv.messageId;
-    const handled = this.#handled?.indexOf(id) ?? -1;
+    const handled = this.#handled?.indexOfKey(work.idKey) ?? -1;
     if (handled >= 0) {
       if (this.#saving) return false;
       this.#replayHandled(work, handled);
@@ -319,7 +319,7 @@ export class Activation implements ActorLink, TimerOwner {
     }
     this.#running--;
     if (reply.status === 'ok' && work.timer === undefined) {
-      (this.#handled ??= new HandledRecord()).add(inv.messageId, inv.replyTo === undefined ? null : reply);
+      (this.#handled ??= new HandledRecord()).add(inv.messageId, inv.replyTo === undefined ? null : reply, work.idKey);
     } else if (reply.status === 'error' && (inv.replyTo === undefined || work.delivery === undefined)) {
       // Nobody waits for this turn (a one-way send or a timer callback): its failure goes to the log.
       this.#host.logger.warn(

@@ -17,6 +17,7 @@ import { MemoryStateStore } from '../state/memory-state-store.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Delivery, PublishRoute, Subscription, Transport } from '../transport/transport.js';
 import { Activation } from './activation.js';
+import { idKey } from './handled-record.js';
 import type { HostContext, OutboundCall } from './host-context.js';
 import type { TurnContext } from './turn-context.js';
 
@@ -161,7 +162,8 @@ export class ActorHost implements HostContext {
       );
       return;
     }
-    this.#activationFor(hosted, inv.actorId).deliver({ inv, lane: delivery.lane, delivery, timer: undefined });
+    const work = { inv, lane: delivery.lane, delivery, timer: undefined, idKey: idKey(inv.messageId) };
+    this.#activationFor(hosted, inv.actorId).deliver(work);
   }
 
   #invalid(delivery: Delivery, error: TurnqError): void {

@@ -10,6 +10,7 @@
  * look-ups of a new id without the scan: every delivery asks. Messages handled since the last save are also kept whole, with the reply that was sent, until
  * the save (the store records them, HANDLED_RECORD_LIMIT per actor, and a new activation loads them).
  */
+import { hexValue } from '../protocol/ids.js';
 import type { Reply } from '../protocol/invocation.js';
 import { HANDLED_RECORD_LIMIT, type HandledMessage } from '../state/state-store.js';
 
@@ -18,15 +19,16 @@ export const NO_REPLY: unique symbol = Symbol('no-reply');
 
 /** 52 bits of a message id: the first 13 hex digits of turnq's own ids, a double FNV-1a otherwise. */
 export function idKey(id: string): number {
-  let high = 0;
-  let ok = id.length >= 13;
-  for (let i = 0; ok && i < 13; i++) {
-    const c = id.charCodeAt(i);
-    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
-    if (digit < 0) ok = false;
-    else high = high * 16 + digit;
+  if (id.length >= 13) {
+    let high = 0;
+    let bad = 0;
+    for (let i = 0; i < 13; i++) {
+      const digit = hexValue(id.charCodeAt(i));
+      bad |= digit;
+      high = high * 16 + (digit & 15);
+    }
+    if ((bad & 16) === 0) return high;
   }
-  if (ok) return high;
   let a = 0x811c9dc5;
   let b = 0x01000193;
   for (let i = 0; i < id.length; i++) {
@@ -67,7 +69,11 @@ export class HandledRecord {
 
   /** Index of `messageId`, or -1. */
   indexOf(messageId: string): number {
-    const key = idKey(messageId);
+    return this.indexOfKey(idKey(messageId));
+  }
+
+  /** Index of the message whose `idKey` is `key`, or -1. */
+  indexOfKey(key: number): number {
     if (this.#filter[bucketOf(key)] === 0) return -1;
     const keys = this.#keys;
     for (let i = 0; i < this.#size; i++) if (keys[i] === key) return i;
@@ -92,9 +98,12 @@ export class HandledRecord {
     if (this.#size < this.capacity) this.#size++;
   }
 
-  /** Records a handled message with the reply it sent (null for a one-way send, which has none). */
-  add(messageId: string, reply: Reply | null): void {
-    this.#put(idKey(messageId), reply === null ? NO_REPLY : reply.result);
+  /**
+   * Records a handled message with the reply it sent (null for a one-way send, which has none); `key`
+   * is `idKey(messageId)` when the caller has it already.
+   */
+  add(messageId: string, reply: Reply | null, key = idKey(messageId)): void {
+    this.#put(key, reply === null ? NO_REPLY : reply.result);
     this.#unsaved.push({ messageId, reply });
     if (this.#unsaved.length > 2 * HANDLED_RECORD_LIMIT) this.#unsaved = this.#unsaved.slice(-HANDLED_RECORD_LIMIT);
   }

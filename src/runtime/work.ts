@@ -8,4 +8,6 @@ export interface Work {
   /** Absent for timer callbacks, which are local. */
   readonly delivery: Delivery | undefined;
   readonly timer: { readonly name: string; readonly callback: () => unknown } | undefined;
+  /** `idKey` of the message id, computed once per delivery (looked up on arrival, recorded at the end). */
+  readonly idKey: number;
 }

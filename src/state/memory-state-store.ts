@@ -1,11 +1,8 @@
+import { hexValue } from '../protocol/ids.js';
 import { HANDLED_RECORD_LIMIT, type HandledMessage, type LoadedState, type StateStore, type StateWrite } from './state-store.js';
 
 /** A handled one-way send: no reply to send again. */
 const NO_RESULT: unique symbol = Symbol('no-result');
-
-/** Value of each lowercase hex digit by char code; 16 for every other code below 128. */
-const HEX_VALUE = new Uint8Array(128).fill(16);
-for (let c = 0; c < 16; c++) HEX_VALUE['0123456789abcdef'.charCodeAt(c)] = c;
 
 /**
  * Packs a turnq id (32 lowercase hex digits) into `words[at..at+3]`, reading char codes through a
@@ -18,14 +15,13 @@ function packHexId(id: string, words: Uint32Array, at: number): boolean {
   for (let w = 0; w < 4; w++) {
     let word = 0;
     for (let i = 8 * w; i < 8 * w + 8; i++) {
-      const code = id.charCodeAt(i);
-      const digit = HEX_VALUE[code & 127] ?? 16;
-      bad |= (digit & 16) | (code & ~127);
+      const digit = hexValue(id.charCodeAt(i));
+      bad |= digit;
       word = word * 16 + (digit & 15);
     }
     words[at + w] = word;
   }
-  return bad === 0;
+  return (bad & 16) === 0;
 }
 
 /**
