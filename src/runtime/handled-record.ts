@@ -55,7 +55,12 @@ export class HandledRecord {
   readonly #results: unknown[] = [];
   #size = 0;
   #next = 0;
-  #unsaved: HandledMessage[] = [];
+  /**
+   * Handled since the last save; null when none. Made by the first `add` after a save and handed to the
+   * store whole, so the array lives for one turn: an empty array kept from one save to the next (on
+   * every activation) made the garbage collector promote arrays and the records put in them.
+   */
+  #unsaved: HandledMessage[] | null = null;
 
   constructor(readonly capacity = HANDLED_RECORD_LIMIT) {
     this.#keys = new Float64Array(capacity);
@@ -104,15 +109,19 @@ export class HandledRecord {
    */
   add(messageId: string, reply: Reply | null, key = idKey(messageId)): void {
     this.#put(key, reply === null ? NO_REPLY : reply.result);
-    this.#unsaved.push({ messageId, reply });
-    if (this.#unsaved.length > 2 * HANDLED_RECORD_LIMIT) this.#unsaved = this.#unsaved.slice(-HANDLED_RECORD_LIMIT);
+    const unsaved = this.#unsaved;
+    if (unsaved === null) this.#unsaved = [{ messageId, reply }];
+    else {
+      unsaved.push({ messageId, reply });
+      if (unsaved.length > 2 * HANDLED_RECORD_LIMIT) this.#unsaved = unsaved.slice(-HANDLED_RECORD_LIMIT);
+    }
   }
 
   /** The messages handled since the last call, oldest first, as the store records them. */
   takeUnsaved(): readonly HandledMessage[] {
     const unsaved = this.#unsaved;
-    if (unsaved.length === 0) return NONE;
-    this.#unsaved = [];
+    if (unsaved === null) return NONE;
+    this.#unsaved = null;
     return unsaved.length > HANDLED_RECORD_LIMIT ? unsaved.slice(-HANDLED_RECORD_LIMIT) : unsaved;
   }
 }
