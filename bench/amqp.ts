@@ -103,7 +103,9 @@ if (role !== undefined) {
 function startChild(which: 'echo' | 'worker', name: string): Promise<ChildProcess> {
   // The same file again: compiled (npm run bench) or through tsx when run from source.
   const loader = import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...loader, fileURLToPath(import.meta.url)], {
+  // BENCH_CHILD_NODE_ARGS: extra Node flags for the servers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const extra = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const child = spawn(process.execPath, [...loader, ...extra, fileURLToPath(import.meta.url)], {
     env: { ...process.env, TURNQ_BENCH_AMQP_ROLE: which, TURNQ_BENCH_AMQP_NAME: name },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -30,7 +30,7 @@
 import type * as amqp from 'amqplib';
 import type { Logger } from 'pino';
 import { TurnqError } from '../../errors/turnq-error.js';
-import { decodeControl, decodeDelivered, errorReplyFor, type WireMessage } from '../../protocol/codec.js';
+import { decodeControl, decodeDelivered, errorReplyFor } from '../../protocol/codec.js';
 import { HEADER } from '../../protocol/headers.js';
 import { names } from '../../protocol/sharding.js';
 import type { ConsumeSpec, Delivery, Subscription } from '../transport.js';
@@ -45,8 +45,8 @@ import {
   declareLaneQueue,
   declareShardQueue,
   deliveryCountOf,
-  wireMessageOf,
 } from './amqp-topology.js';
+import { invocationWireOf, wireMessageOf } from './amqp-wire.js';
 
 export interface ConsumerContext {
   readonly namespace: string;
@@ -199,7 +199,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
       const error = new TurnqError('MESSAGE_DELIVERY_LIMIT', {
         message: `message was delivered ${count} times without completing (limit ${DELIVERY_LIMIT} redeliveries)`,
       });
-      this.#reject(held, shard, wire, error);
+      this.#reject(held, shard, error);
       return;
     }
     const { properties } = held.message;
@@ -223,7 +223,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
       (error: unknown) => {
         if (error instanceof TurnqError && !error.retryable) {
           // It can never be republished (e.g. headers over 64 KiB): dead-letter it rather than loop.
-          this.#reject(held, shard, wire, error);
+          this.#reject(held, shard, error);
           return;
         }
         this.#ctx.logger.warn({ err: error, queue: shard.queue }, 'republishing a redelivered message failed; giving it back');
@@ -234,10 +234,9 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
 
   /** A valid delivery of a shard (`shard` given) or of the lane; an invalid one is rejected. */
   #handle(held: Held, shard: ShardState | undefined): void {
-    const wire = wireMessageOf(held.message);
-    const decoded = decodeDelivered(wire, this.#ctx.maxMessageBytes);
+    const decoded = decodeDelivered(invocationWireOf(held.message), this.#ctx.maxMessageBytes);
     if (!decoded.ok) {
-      this.#reject(held, shard, wire, decoded.error, decoded.reply);
+      this.#reject(held, shard, decoded.error, decoded.reply);
       return;
     }
     const invocation = decoded.invocation;
@@ -253,7 +252,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
         this.#settle(held, shard, 'requeue');
       },
       deadLetter: (error) => {
-        this.#deadLetter(held, shard, wire, error);
+        this.#deadLetter(held, shard, error);
       },
       park: () => {
         if (held.settled || held.parked || shard === undefined) return;
@@ -290,20 +289,22 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
   #reject(
     held: Held,
     shard: ShardState | undefined,
-    wire: WireMessage,
     error: TurnqError,
-    owed = errorReplyFor(wire.headers, error),
+    owed = errorReplyFor(invocationWireOf(held.message).headers, error),
   ): void {
     if (owed !== undefined) {
       this.#ctx.sendReply(owed.address, owed.reply).catch((replyError: unknown) => {
         this.#ctx.logger.warn({ err: replyError }, 'error reply to an invalid message not sent');
       });
     }
-    this.#deadLetter(held, shard, wire, error);
+    this.#deadLetter(held, shard, error);
   }
 
-  #deadLetter(held: Held, shard: ShardState | undefined, wire: WireMessage, error: TurnqError): void {
+  /** A copy with the reason headers to the dead-letter queue (its headers as they came, its `message_id` kept), then ack. */
+  #deadLetter(held: Held, shard: ShardState | undefined, error: TurnqError): void {
     if (held.settled) return;
+    const wire = wireMessageOf(held.message);
+    const messageId: unknown = held.message.properties.messageId;
     const queue = (held.message.fields as { routingKey?: string }).routingKey ?? '';
     const headers = {
       ...wire.headers,
@@ -312,7 +313,11 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
       [DEAD_LETTER_QUEUE_HEADER]: queue,
     };
     held.publishing = this.#ctx.publisher
-      .publish(names.deadLetter(this.#ctx.namespace), { headers, body: wire.body }, { persistent: true, mandatory: false })
+      .publish(
+        names.deadLetter(this.#ctx.namespace),
+        { headers, body: wire.body },
+        { persistent: true, mandatory: false, ...(typeof messageId === 'string' && messageId !== '' ? { messageId } : {}) },
+      )
       .then(
         () => {
           this.#settle(held, shard, 'ack');

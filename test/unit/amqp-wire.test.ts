@@ -1,0 +1,84 @@
+/**
+ * The RabbitMQ mapping of invocations and replies (src/transport/amqp/amqp-wire.ts): what it leaves out
+ * on publish, and that what it receives decodes as before, whether a publisher sent every header of
+ * version 1 or only the lean set.
+ */
+import type * as amqp from 'amqplib';
+import test from 'ava';
+import { decodeInvocation, decodeReply, encodeInvocation } from '../../src/protocol/codec.js';
+import { HEADER } from '../../src/protocol/headers.js';
+import { createInvocation, ROOT_STACK, type Invocation } from '../../src/protocol/invocation.js';
+import { invocationHeaders, invocationWireOf, replyMessage, replyWireOf } from '../../src/transport/amqp/amqp-wire.js';
+
+const root: Invocation = createInvocation(
+  { actorType: 'A', actorId: '1', method: 'run', args: [1] },
+  {
+    messageId: '0123456789abcdef0123456789abcdef',
+    reentrancyId: 'fedcba9876543210fedcba9876543210',
+    stack: ROOT_STACK,
+    deadline: 1_800_000_000_000,
+  },
+  'amq.rabbitmq.reply-to#c1',
+);
+const nested: Invocation = createInvocation(
+  { actorType: 'A', actorId: '1', method: 'pong', args: [] },
+  {
+    messageId: 'm2',
+    reentrancyId: root.reentrancyId,
+    stack: [
+      { actor: 'A/1', method: 'run', turn: 't1', worker: 'w1' },
+      { actor: 'B/1', method: 'ping', turn: 't2', worker: 'w1' },
+    ],
+    deadline: root.deadline,
+  },
+  'amq.rabbitmq.reply-to#c1',
+);
+
+/** A received AMQP message as amqplib hands it over. */
+function received(headers: Record<string, unknown> | undefined, properties: Record<string, unknown>, body: string): amqp.Message {
+  return { content: Buffer.from(body), fields: {}, properties: { headers, ...properties } } as unknown as amqp.Message;
+}
+
+test('a root call leaves out the message id, the call stack and the depth; a nested call keeps stack and depth', (t) => {
+  t.deepEqual(Object.keys(invocationHeaders(root)).sort(), [
+    HEADER.actorId,
+    HEADER.actorType,
+    HEADER.deadline,
+    HEADER.method,
+    HEADER.protocol,
+    HEADER.reentrancyId,
+  ]);
+  const headers = invocationHeaders(nested);
+  t.is(headers[HEADER.depth], '2');
+  t.is(headers[HEADER.callStack], JSON.stringify(nested.stack));
+  t.is(headers[HEADER.messageId], undefined);
+});
+
+test('lean messages decode with the id from message_id, an empty stack and depth 1', (t) => {
+  const lean = received(invocationHeaders(root), { messageId: root.messageId, replyTo: 'amq.rabbitmq.reply-to#c1' }, '{"args":[1]}');
+  t.deepEqual(decodeInvocation(invocationWireOf(lean)), root);
+  const deeper = received(invocationHeaders(nested), { messageId: 'm2', replyTo: 'amq.rabbitmq.reply-to#c1' }, '{"args":[]}');
+  t.deepEqual(decodeInvocation(invocationWireOf(deeper)), nested);
+});
+
+test('a message with every version 1 header decodes as before; its header id wins over message_id', (t) => {
+  const full = encodeInvocation(root, false);
+  const message = received(full.headers, { messageId: `${root.messageId}#7`, replyTo: 'amq.rabbitmq.reply-to#c1' }, String(full.body));
+  t.deepEqual(decodeInvocation(invocationWireOf(message)), root);
+});
+
+test('a depth without a call stack must be 1; a call stack without a depth is invalid', (t) => {
+  const wrongDepth = received({ ...invocationHeaders(root), [HEADER.depth]: '2' }, { messageId: 'x' }, '{"args":[]}');
+  t.throws(() => decodeInvocation(invocationWireOf(wrongDepth)), { message: /turnq-depth/ });
+  const { [HEADER.depth]: _depth, ...noDepth } = invocationHeaders(nested);
+  t.throws(() => decodeInvocation(invocationWireOf(received(noDepth, { messageId: 'x' }, '{"args":[]}'))), { message: /turnq-depth/ });
+});
+
+test('a reply has no headers; its correlation id comes from correlation_id unless a header gives it', (t) => {
+  const reply = { correlationId: 'm1', status: 'ok', result: { n: 1 } } as const;
+  const message = replyMessage(reply);
+  t.deepEqual(message.headers, {});
+  t.deepEqual(decodeReply(replyWireOf(received(undefined, { correlationId: 'm1' }, String(message.body)))), reply);
+  const withHeader = received({ [HEADER.correlationId]: 'm1', [HEADER.status]: 'ok' }, { correlationId: 'other' }, String(message.body));
+  t.deepEqual(decodeReply(replyWireOf(withHeader)), reply);
+});
