@@ -121,13 +121,12 @@ function startChild(which: 'echo' | 'worker', name: string): Promise<ChildProces
 
 /**
  * turnq's invocation headers for a root call as its RabbitMQ mapping sends them (same names and sizes;
- * the message id travels in `message_id`, see src/transport/amqp/amqp-wire.ts), for the "same wire"
- * baseline.
+ * the message id travels in `message_id`, the shard queue names the actor type, see
+ * src/transport/amqp/amqp-wire.ts), for the "same wire" baseline.
  */
 function wireHeaders(): Record<string, string> {
   return {
     'turnq-protocol': '1',
-    'turnq-actor-type': 'BenchEcho',
     'turnq-actor-id': '123',
     'turnq-method': 'echo',
     'turnq-reentrancy-id': 'f'.repeat(32),

@@ -1,6 +1,6 @@
 /**
  * Invalid and poison messages on RabbitMQ, published with plain amqplib as a foreign publisher would:
- * undecodable, oversized and incomplete messages (missing actor type, bad depth, unknown method) land
+ * undecodable, oversized and incomplete messages (missing actor id, bad depth, unknown method) land
  * in `<ns>.dead-letter` with `turnq-error-code` and `turnq-error-reason`, each caller with a reply
  * address gets an error reply, and the worker serves the next message. Counted redelivery: a message
  * redelivered past the limit is dead-lettered with MESSAGE_DELIVERY_LIMIT; one below it is served.
@@ -93,7 +93,7 @@ amqpTest('undecodable, oversized and incomplete messages are dead-lettered with 
   const cases: [string, Record<string, string>, Buffer, string][] = [
     ['not JSON', headersFor(hex(), 'echo'), Buffer.from('{not json'), 'MESSAGE_UNDECODABLE'],
     ['oversized', headersFor(hex(), 'echo'), Buffer.from(JSON.stringify({ args: ['x'.repeat(1024 * 1024 + 10)] })), 'MESSAGE_TOO_LARGE'],
-    ['missing actor type', headersFor(hex(), 'echo', { [HEADER.actorType]: undefined }), args, 'MESSAGE_INVALID'],
+    ['missing actor id', headersFor(hex(), 'echo', { [HEADER.actorId]: undefined }), args, 'MESSAGE_INVALID'],
     ['bad depth', headersFor(hex(), 'echo', { [HEADER.depth]: '3' }), args, 'MESSAGE_INVALID'],
     ['unknown method', headersFor(hex(), 'nope'), args, 'ACTOR_METHOD_UNKNOWN'],
   ];

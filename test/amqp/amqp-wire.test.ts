@@ -1,7 +1,7 @@
 /**
  * The RabbitMQ mapping of the wire protocol (docs/protocol.md, "RabbitMQ", "Messages"), seen with plain
- * amqplib on the other side: what turnq's client publishes (message id in `message_id`, no call stack or
- * depth for a root call, no `content_encoding`), that a reply with nothing but `correlation_id` and a
+ * amqplib on the other side: what turnq's client publishes (message id in `message_id`, no actor type,
+ * call stack or depth for a root call, no `content_encoding`), that a reply with nothing but `correlation_id` and a
  * body answers its call, that a worker serves such a lean message and answers without headers, and that
  * two pending publishes of one message id still tell their returns apart.
  */
@@ -53,7 +53,7 @@ function next(channel: amqp.Channel, queue: string, count: number): Promise<amqp
 }
 
 amqpTest(
-  'a root call carries its id in message_id and no call stack, depth or encoding; a bare correlation_id reply answers it',
+  'a root call carries its id in message_id and no actor type, call stack, depth or encoding; a bare correlation_id reply answers it',
   async (t) => {
     const { client, channel, queue } = await spySetup(t);
     const received = next(channel, queue, 1);
@@ -62,19 +62,14 @@ amqpTest(
     if (msg === undefined) throw new Error('nothing published');
     const { properties } = msg;
     const headers = properties.headers as Record<string, unknown>;
-    t.deepEqual(Object.keys(headers).sort(), [
-      HEADER.actorId,
-      HEADER.actorType,
-      HEADER.deadline,
-      HEADER.method,
-      HEADER.protocol,
-      HEADER.reentrancyId,
-    ]);
+    t.deepEqual(Object.keys(headers).sort(), [HEADER.actorId, HEADER.deadline, HEADER.method, HEADER.protocol, HEADER.reentrancyId]);
     t.true(HEX_ID_PATTERN.test(String(properties.messageId)));
     t.is(properties.contentType, 'application/json');
     t.is(properties.contentEncoding, undefined);
     t.is(properties.deliveryMode, 2);
-    t.is(invocationWireOf(msg).headers[HEADER.messageId], properties.messageId);
+    const decoded = invocationWireOf(msg, 'Spy').headers;
+    t.is(decoded[HEADER.messageId], properties.messageId);
+    t.is(decoded[HEADER.actorType], 'Spy');
     // Reply as the simplest foreign worker would: correlation_id and a body, no headers.
     const body = Buffer.from(JSON.stringify({ status: 'ok', result: 42 }));
     channel.publish('', String(properties.replyTo), body, { correlationId: String(properties.messageId) });
@@ -97,39 +92,41 @@ amqpTest('two pending publishes of one message id: the second carries the id in 
   t.is(invocationWireOf(second).headers[HEADER.messageId], messageId);
 });
 
-amqpTest('a worker serves a root call that has its id only in message_id and answers with correlation_id and no headers', async (t) => {
-  const cluster = await startCluster(t, amqpBackends[0]!, { actors: [Echo], config: { shards: 1 } });
-  const queue = names.shard(cluster.fixture.namespace, 'Echo', 0);
-  const connection = await amqp.connect(AMQP_URL);
-  t.teardown(() => connection.close());
-  const channel = await connection.createConfirmChannel();
-  const messageId = hex();
-  let deliver: (msg: amqp.ConsumeMessage) => void = () => undefined;
-  const reply = new Promise<amqp.ConsumeMessage>((resolve) => (deliver = resolve));
-  await channel.consume(
-    'amq.rabbitmq.reply-to',
-    (msg) => {
-      if (msg !== null && msg.properties.correlationId === messageId) deliver(msg);
-    },
-    { noAck: true },
-  );
-  channel.publish('', queue, Buffer.from(JSON.stringify({ args: ['lean'] })), {
-    headers: {
-      [HEADER.protocol]: '1',
-      [HEADER.actorType]: 'Echo',
-      [HEADER.actorId]: 'lean',
-      [HEADER.method]: 'echo',
-      [HEADER.reentrancyId]: hex(),
-      [HEADER.deadline]: String(Date.now() + 20_000),
-    },
-    messageId,
-    replyTo: 'amq.rabbitmq.reply-to',
-    persistent: true,
-    mandatory: true,
-  });
-  await channel.waitForConfirms();
-  const answer = await reply;
-  t.deepEqual(JSON.parse(answer.content.toString('utf8')), { status: 'ok', result: 'lean' });
-  t.deepEqual(answer.properties.headers ?? {}, {}); // RabbitMQ 3.10 delivers an empty table
-  t.is(answer.properties.contentEncoding, undefined);
-});
+amqpTest(
+  'a worker serves a root call with its id only in message_id and no actor type, and answers with correlation_id and no headers',
+  async (t) => {
+    const cluster = await startCluster(t, amqpBackends[0]!, { actors: [Echo], config: { shards: 1 } });
+    const queue = names.shard(cluster.fixture.namespace, 'Echo', 0);
+    const connection = await amqp.connect(AMQP_URL);
+    t.teardown(() => connection.close());
+    const channel = await connection.createConfirmChannel();
+    const messageId = hex();
+    let deliver: (msg: amqp.ConsumeMessage) => void = () => undefined;
+    const reply = new Promise<amqp.ConsumeMessage>((resolve) => (deliver = resolve));
+    await channel.consume(
+      'amq.rabbitmq.reply-to',
+      (msg) => {
+        if (msg !== null && msg.properties.correlationId === messageId) deliver(msg);
+      },
+      { noAck: true },
+    );
+    channel.publish('', queue, Buffer.from(JSON.stringify({ args: ['lean'] })), {
+      headers: {
+        [HEADER.protocol]: '1',
+        [HEADER.actorId]: 'lean',
+        [HEADER.method]: 'echo',
+        [HEADER.reentrancyId]: hex(),
+        [HEADER.deadline]: String(Date.now() + 20_000),
+      },
+      messageId,
+      replyTo: 'amq.rabbitmq.reply-to',
+      persistent: true,
+      mandatory: true,
+    });
+    await channel.waitForConfirms();
+    const answer = await reply;
+    t.deepEqual(JSON.parse(answer.content.toString('utf8')), { status: 'ok', result: 'lean' });
+    t.deepEqual(answer.properties.headers ?? {}, {}); // RabbitMQ 3.10 delivers an empty table
+    t.is(answer.properties.contentEncoding, undefined);
+  },
+);

@@ -39,38 +39,51 @@ function received(headers: Record<string, unknown> | undefined, properties: Reco
   return { content: Buffer.from(body), fields: {}, properties: { headers, ...properties } } as unknown as amqp.Message;
 }
 
-test('a root call leaves out the message id, the call stack and the depth; a nested call keeps stack and depth', (t) => {
-  t.deepEqual(Object.keys(invocationHeaders(root)).sort(), [
+test('a root call to its shard leaves out the message id, the actor type, the call stack and the depth', (t) => {
+  t.deepEqual(Object.keys(invocationHeaders(root, true)).sort(), [
     HEADER.actorId,
-    HEADER.actorType,
     HEADER.deadline,
     HEADER.method,
     HEADER.protocol,
     HEADER.reentrancyId,
   ]);
-  const headers = invocationHeaders(nested);
+});
+
+test('a call to a lane names its actor type; a nested call keeps stack and depth', (t) => {
+  t.is(invocationHeaders(root, false)[HEADER.actorType], 'A');
+  const headers = invocationHeaders(nested, false);
+  t.is(headers[HEADER.actorType], 'A');
   t.is(headers[HEADER.depth], '2');
   t.is(headers[HEADER.callStack], JSON.stringify(nested.stack));
   t.is(headers[HEADER.messageId], undefined);
 });
 
-test('lean messages decode with the id from message_id, an empty stack and depth 1', (t) => {
-  const lean = received(invocationHeaders(root), { messageId: root.messageId, replyTo: 'amq.rabbitmq.reply-to#c1' }, '{"args":[1]}');
-  t.deepEqual(decodeInvocation(invocationWireOf(lean)), root);
-  const deeper = received(invocationHeaders(nested), { messageId: 'm2', replyTo: 'amq.rabbitmq.reply-to#c1' }, '{"args":[]}');
-  t.deepEqual(decodeInvocation(invocationWireOf(deeper)), nested);
+test('lean messages decode with the id from message_id, the type of their shard queue, an empty stack and depth 1', (t) => {
+  const lean = received(invocationHeaders(root, true), { messageId: root.messageId, replyTo: 'amq.rabbitmq.reply-to#c1' }, '{"args":[1]}');
+  t.deepEqual(decodeInvocation(invocationWireOf(lean, 'A')), root);
+  const deeper = received(invocationHeaders(nested, true), { messageId: 'm2', replyTo: 'amq.rabbitmq.reply-to#c1' }, '{"args":[]}');
+  t.deepEqual(decodeInvocation(invocationWireOf(deeper, 'A')), nested);
+  // On a lane nothing names the type: a message without one is invalid.
+  t.throws(() => decodeInvocation(invocationWireOf(lean)), { message: /turnq-actor-type/ });
+  // A type the message names wins over its queue's.
+  const named = received(
+    invocationHeaders(root, false),
+    { messageId: root.messageId, replyTo: 'amq.rabbitmq.reply-to#c1' },
+    '{"args":[1]}',
+  );
+  t.is(decodeInvocation(invocationWireOf(named, 'Other')).actorType, 'A');
 });
 
 test('a message with every version 1 header decodes as before; its header id wins over message_id', (t) => {
   const full = encodeInvocation(root, false);
   const message = received(full.headers, { messageId: `${root.messageId}#7`, replyTo: 'amq.rabbitmq.reply-to#c1' }, String(full.body));
-  t.deepEqual(decodeInvocation(invocationWireOf(message)), root);
+  t.deepEqual(decodeInvocation(invocationWireOf(message, 'A')), root);
 });
 
 test('a depth without a call stack must be 1; a call stack without a depth is invalid', (t) => {
-  const wrongDepth = received({ ...invocationHeaders(root), [HEADER.depth]: '2' }, { messageId: 'x' }, '{"args":[]}');
+  const wrongDepth = received({ ...invocationHeaders(root, false), [HEADER.depth]: '2' }, { messageId: 'x' }, '{"args":[]}');
   t.throws(() => decodeInvocation(invocationWireOf(wrongDepth)), { message: /turnq-depth/ });
-  const { [HEADER.depth]: _depth, ...noDepth } = invocationHeaders(nested);
+  const { [HEADER.depth]: _depth, ...noDepth } = invocationHeaders(nested, false);
   t.throws(() => decodeInvocation(invocationWireOf(received(noDepth, { messageId: 'x' }, '{"args":[]}'))), { message: /turnq-depth/ });
 });
 

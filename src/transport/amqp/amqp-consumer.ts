@@ -75,6 +75,8 @@ export function brokerWindow(prefetch: number): number {
 
 interface ShardState {
   readonly queue: string;
+  /** The actor type of the queue: the type of a message that does not name one (amqp-wire.ts). */
+  readonly type: string;
   consumerTag: string | undefined;
   /** Deliveries held (not settled), in delivery order. */
   readonly held: Set<Held>;
@@ -114,7 +116,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
       for (let n = 0; n < count; n++) {
         const queue = names.shard(namespace, type, n);
         await declareShardQueue(channel, namespace, queue);
-        shards.push({ queue, consumerTag: undefined, held: new Set(), buffer: [], runnable: 0 });
+        shards.push({ queue, type, consumerTag: undefined, held: new Set(), buffer: [], runnable: 0 });
       }
     }
     this.#shards = shards;
@@ -234,7 +236,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
 
   /** A valid delivery of a shard (`shard` given) or of the lane; an invalid one is rejected. */
   #handle(held: Held, shard: ShardState | undefined): void {
-    const decoded = decodeDelivered(invocationWireOf(held.message), this.#ctx.maxMessageBytes);
+    const decoded = decodeDelivered(invocationWireOf(held.message, shard?.type), this.#ctx.maxMessageBytes);
     if (!decoded.ok) {
       this.#reject(held, shard, decoded.error, decoded.reply);
       return;

@@ -63,8 +63,9 @@ class AmqpTransport implements Transport {
     const ns = this.#settings.namespace;
     const shard = route.lane === 'shard';
     const queue = shard ? names.shard(ns, invocation.actorType, route.shard) : names.lane(ns, route.worker);
-    // The RabbitMQ mapping of the headers (amqp-wire.ts): message id in `message_id`, reply address in `reply_to`.
-    const message = invocationMessage(invocation);
+    // The RabbitMQ mapping of the headers (amqp-wire.ts): message id in `message_id`, reply address in
+    // `reply_to`, no actor type on a shard queue (the queue names it).
+    const message = invocationMessage(invocation, shard);
     return this.#publisher.publish(queue, message, {
       persistent: shard,
       mandatory: true,

@@ -8,6 +8,7 @@
  *   when the property cannot carry it (two publishes of one id pending on one channel, see the
  *   publisher), and wins when present;
  * - a root call (empty call stack) leaves out `turnq-call-stack` and `turnq-depth` (absent: `[]` and `1`);
+ * - a message to a shard queue leaves out `turnq-actor-type`: the queue `<ns>.shard.<Type>.<n>` names it;
  * - the reply address is the AMQP `reply_to` property (direct reply-to), never a header;
  * - a reply carries no header: the AMQP `correlation_id` property is its correlation id, its body says
  *   its status.
@@ -20,16 +21,27 @@ import { encodeReply, type WireHeaders, type WireMessage } from '../../protocol/
 import { HEADER, PROTOCOL_VERSION } from '../../protocol/headers.js';
 import type { Invocation, Reply } from '../../protocol/invocation.js';
 
-/** The headers of an invocation on RabbitMQ (the message id goes in `message_id`, see the file comment). */
-export function invocationHeaders(inv: Invocation): WireHeaders {
-  const headers: WireHeaders = {
-    [HEADER.protocol]: PROTOCOL_VERSION,
-    [HEADER.actorType]: inv.actorType,
-    [HEADER.actorId]: inv.actorId,
-    [HEADER.method]: inv.method,
-    [HEADER.reentrancyId]: inv.reentrancyId,
-    [HEADER.deadline]: String(inv.deadline),
-  };
+/**
+ * The headers of an invocation on RabbitMQ (the message id goes in `message_id`, see the file comment);
+ * `toShard`: published to a shard queue of its type, which names the type.
+ */
+export function invocationHeaders(inv: Invocation, toShard: boolean): WireHeaders {
+  const headers: WireHeaders = toShard
+    ? {
+        [HEADER.protocol]: PROTOCOL_VERSION,
+        [HEADER.actorId]: inv.actorId,
+        [HEADER.method]: inv.method,
+        [HEADER.reentrancyId]: inv.reentrancyId,
+        [HEADER.deadline]: String(inv.deadline),
+      }
+    : {
+        [HEADER.protocol]: PROTOCOL_VERSION,
+        [HEADER.actorType]: inv.actorType,
+        [HEADER.actorId]: inv.actorId,
+        [HEADER.method]: inv.method,
+        [HEADER.reentrancyId]: inv.reentrancyId,
+        [HEADER.deadline]: String(inv.deadline),
+      };
   if (inv.stack.length > 0) {
     headers[HEADER.callStack] = JSON.stringify(inv.stack);
     headers[HEADER.depth] = String(inv.depth);
@@ -37,9 +49,9 @@ export function invocationHeaders(inv: Invocation): WireHeaders {
   return headers;
 }
 
-/** An invocation as an AMQP message body and headers. */
-export function invocationMessage(inv: Invocation): WireMessage {
-  return { headers: invocationHeaders(inv), body: JSON.stringify({ args: inv.args }) };
+/** An invocation as an AMQP message body and headers (`toShard`: see `invocationHeaders`). */
+export function invocationMessage(inv: Invocation, toShard: boolean): WireMessage {
+  return { headers: invocationHeaders(inv, toShard), body: JSON.stringify({ args: inv.args }) };
 }
 
 /** A reply as an AMQP message: the codec's body, no headers (`correlation_id` says whom it answers). */
@@ -72,12 +84,14 @@ export function wireMessageOf(message: amqp.Message): WireMessage {
 
 /**
  * A received invocation in the form the codec decodes: `wireMessageOf` with what the RabbitMQ mapping
- * leaves out filled in (the message id from `message_id`; for a message without `turnq-call-stack`, an
- * empty stack, and depth 1 unless it says otherwise).
+ * leaves out filled in (the message id from `message_id`; the actor type from `queueType`, the type of
+ * the shard queue it came from, none for a lane; for a message without `turnq-call-stack`, an empty
+ * stack, and depth 1 unless it says otherwise).
  */
-export function invocationWireOf(message: amqp.Message): WireMessage {
+export function invocationWireOf(message: amqp.Message, queueType?: string): WireMessage {
   const wire = wireMessageOf(message);
   const headers = wire.headers;
+  if (queueType !== undefined) headers[HEADER.actorType] ??= queueType;
   if (headers[HEADER.messageId] === undefined) {
     const id: unknown = message.properties.messageId;
     if (typeof id === 'string' && id !== '') headers[HEADER.messageId] = id;
