@@ -1,7 +1,7 @@
 /**
  * The RabbitMQ mapping of the wire protocol (docs/protocol.md, "RabbitMQ", "Messages"), seen with plain
- * amqplib on the other side: what turnq's client publishes (message id in `message_id`, no actor type,
- * call stack or depth for a root call, no `content_encoding`), that a reply with nothing but `correlation_id` and a
+ * amqplib on the other side: what turnq's client publishes (message id in `message_id`, method in
+ * `type`, no actor type, call stack or depth for a root call, no `content_encoding`), that a reply with nothing but `correlation_id` and a
  * body answers its call, that a worker serves such a lean message and answers without headers, and that
  * two pending publishes of one message id still tell their returns apart.
  */
@@ -53,7 +53,7 @@ function next(channel: amqp.Channel, queue: string, count: number): Promise<amqp
 }
 
 amqpTest(
-  'a root call carries its id in message_id and no actor type, call stack, depth or encoding; a bare correlation_id reply answers it',
+  'a root call carries its id in message_id and no actor type, method, call stack, depth or encoding; a bare correlation_id reply answers it',
   async (t) => {
     const { client, channel, queue } = await spySetup(t);
     const received = next(channel, queue, 1);
@@ -62,7 +62,8 @@ amqpTest(
     if (msg === undefined) throw new Error('nothing published');
     const { properties } = msg;
     const headers = properties.headers as Record<string, unknown>;
-    t.deepEqual(Object.keys(headers).sort(), [HEADER.actorId, HEADER.deadline, HEADER.method, HEADER.protocol, HEADER.reentrancyId]);
+    t.deepEqual(Object.keys(headers).sort(), [HEADER.actorId, HEADER.deadline, HEADER.protocol, HEADER.reentrancyId]);
+    t.is(properties.type, 'get');
     t.true(HEX_ID_PATTERN.test(String(properties.messageId)));
     t.is(properties.contentType, 'application/json');
     t.is(properties.contentEncoding, undefined);
@@ -70,6 +71,7 @@ amqpTest(
     const decoded = invocationWireOf(msg, 'Spy').headers;
     t.is(decoded[HEADER.messageId], properties.messageId);
     t.is(decoded[HEADER.actorType], 'Spy');
+    t.is(decoded[HEADER.method], 'get');
     // Reply as the simplest foreign worker would: correlation_id and a body, no headers.
     const body = Buffer.from(JSON.stringify({ status: 'ok', result: 42 }));
     channel.publish('', String(properties.replyTo), body, { correlationId: String(properties.messageId) });
@@ -93,7 +95,7 @@ amqpTest('two pending publishes of one message id: the second carries the id in 
 });
 
 amqpTest(
-  'a worker serves a root call with its id only in message_id and no actor type, and answers with correlation_id and no headers',
+  'a worker serves a root call with its id in message_id, its method in type and no actor type, and answers with correlation_id and no headers',
   async (t) => {
     const cluster = await startCluster(t, amqpBackends[0]!, { actors: [Echo], config: { shards: 1 } });
     const queue = names.shard(cluster.fixture.namespace, 'Echo', 0);
@@ -114,11 +116,11 @@ amqpTest(
       headers: {
         [HEADER.protocol]: '1',
         [HEADER.actorId]: 'lean',
-        [HEADER.method]: 'echo',
         [HEADER.reentrancyId]: hex(),
         [HEADER.deadline]: String(Date.now() + 20_000),
       },
       messageId,
+      type: 'echo',
       replyTo: 'amq.rabbitmq.reply-to',
       persistent: true,
       mandatory: true,

@@ -39,14 +39,8 @@ function received(headers: Record<string, unknown> | undefined, properties: Reco
   return { content: Buffer.from(body), fields: {}, properties: { headers, ...properties } } as unknown as amqp.Message;
 }
 
-test('a root call to its shard leaves out the message id, the actor type, the call stack and the depth', (t) => {
-  t.deepEqual(Object.keys(invocationHeaders(root, true)).sort(), [
-    HEADER.actorId,
-    HEADER.deadline,
-    HEADER.method,
-    HEADER.protocol,
-    HEADER.reentrancyId,
-  ]);
+test('a root call to its shard leaves out the message id, the actor type, the method, the call stack and the depth', (t) => {
+  t.deepEqual(Object.keys(invocationHeaders(root, true)).sort(), [HEADER.actorId, HEADER.deadline, HEADER.protocol, HEADER.reentrancyId]);
 });
 
 test('a call to a lane names its actor type; a nested call keeps stack and depth', (t) => {
@@ -56,35 +50,39 @@ test('a call to a lane names its actor type; a nested call keeps stack and depth
   t.is(headers[HEADER.depth], '2');
   t.is(headers[HEADER.callStack], JSON.stringify(nested.stack));
   t.is(headers[HEADER.messageId], undefined);
+  t.is(headers[HEADER.method], undefined);
 });
 
-test('lean messages decode with the id from message_id, the type of their shard queue, an empty stack and depth 1', (t) => {
-  const lean = received(invocationHeaders(root, true), { messageId: root.messageId, replyTo: 'amq.rabbitmq.reply-to#c1' }, '{"args":[1]}');
+test('lean messages decode with the id from message_id, the method from type, the type of their shard queue, an empty stack and depth 1', (t) => {
+  const replyTo = 'amq.rabbitmq.reply-to#c1';
+  const lean = received(invocationHeaders(root, true), { messageId: root.messageId, type: 'run', replyTo }, '{"args":[1]}');
   t.deepEqual(decodeInvocation(invocationWireOf(lean, 'A')), root);
-  const deeper = received(invocationHeaders(nested, true), { messageId: 'm2', replyTo: 'amq.rabbitmq.reply-to#c1' }, '{"args":[]}');
+  const deeper = received(invocationHeaders(nested, true), { messageId: 'm2', type: 'pong', replyTo }, '{"args":[]}');
   t.deepEqual(decodeInvocation(invocationWireOf(deeper, 'A')), nested);
+  // Without a method in either place the message is invalid.
+  const noMethod = received(invocationHeaders(root, true), { messageId: root.messageId, replyTo }, '{"args":[1]}');
+  t.throws(() => decodeInvocation(invocationWireOf(noMethod, 'A')), { message: /turnq-method/ });
   // On a lane nothing names the type: a message without one is invalid.
   t.throws(() => decodeInvocation(invocationWireOf(lean)), { message: /turnq-actor-type/ });
   // A type the message names wins over its queue's.
-  const named = received(
-    invocationHeaders(root, false),
-    { messageId: root.messageId, replyTo: 'amq.rabbitmq.reply-to#c1' },
-    '{"args":[1]}',
-  );
+  const named = received(invocationHeaders(root, false), { messageId: root.messageId, type: 'run', replyTo }, '{"args":[1]}');
   t.is(decodeInvocation(invocationWireOf(named, 'Other')).actorType, 'A');
 });
 
-test('a message with every version 1 header decodes as before; its header id wins over message_id', (t) => {
+test('a message with every version 1 header decodes as before; its headers win over message_id and type', (t) => {
   const full = encodeInvocation(root, false);
-  const message = received(full.headers, { messageId: `${root.messageId}#7`, replyTo: 'amq.rabbitmq.reply-to#c1' }, String(full.body));
+  const properties = { messageId: `${root.messageId}#7`, type: 'other', replyTo: 'amq.rabbitmq.reply-to#c1' };
+  const message = received(full.headers, properties, String(full.body));
   t.deepEqual(decodeInvocation(invocationWireOf(message, 'A')), root);
 });
 
 test('a depth without a call stack must be 1; a call stack without a depth is invalid', (t) => {
-  const wrongDepth = received({ ...invocationHeaders(root, false), [HEADER.depth]: '2' }, { messageId: 'x' }, '{"args":[]}');
+  const wrongDepth = received({ ...invocationHeaders(root, false), [HEADER.depth]: '2' }, { messageId: 'x', type: 'run' }, '{"args":[]}');
   t.throws(() => decodeInvocation(invocationWireOf(wrongDepth)), { message: /turnq-depth/ });
   const { [HEADER.depth]: _depth, ...noDepth } = invocationHeaders(nested, false);
-  t.throws(() => decodeInvocation(invocationWireOf(received(noDepth, { messageId: 'x' }, '{"args":[]}'))), { message: /turnq-depth/ });
+  t.throws(() => decodeInvocation(invocationWireOf(received(noDepth, { messageId: 'x', type: 'pong' }, '{"args":[]}'))), {
+    message: /turnq-depth/,
+  });
 });
 
 test('a reply has no headers; its correlation id comes from correlation_id unless a header gives it', (t) => {

@@ -46,7 +46,7 @@ import {
   declareShardQueue,
   deliveryCountOf,
 } from './amqp-topology.js';
-import { invocationWireOf, wireMessageOf } from './amqp-wire.js';
+import { carriedProperties, invocationWireOf, wireMessageOf } from './amqp-wire.js';
 
 export interface ConsumerContext {
   readonly namespace: string;
@@ -211,12 +211,11 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
         ? Object.entries(wire.headers).filter(([name]) => name !== HEADER.replyTo)
         : Object.entries(wire.headers);
     const headers: Record<string, string> = { ...Object.fromEntries(keep), [DELIVERY_COUNT_HEADER]: String(count) };
-    const messageId: unknown = properties.messageId;
     const options: PublishOptions = {
       persistent: true,
       mandatory: false,
       ...(typeof replyTo === 'string' && replyTo !== '' ? { replyTo } : {}),
-      ...(typeof messageId === 'string' ? { messageId } : {}),
+      ...carriedProperties(held.message),
     };
     held.publishing = this.#ctx.publisher.publish(shard.queue, { headers, body: held.message.content }, options).then(
       () => {
@@ -302,11 +301,10 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
     this.#deadLetter(held, shard, error);
   }
 
-  /** A copy with the reason headers to the dead-letter queue (its headers as they came, its `message_id` kept), then ack. */
+  /** A copy with the reason headers to the dead-letter queue (its headers as they came, `message_id` and `type` kept), then ack. */
   #deadLetter(held: Held, shard: ShardState | undefined, error: TurnqError): void {
     if (held.settled) return;
     const wire = wireMessageOf(held.message);
-    const messageId: unknown = held.message.properties.messageId;
     const queue = (held.message.fields as { routingKey?: string }).routingKey ?? '';
     const headers = {
       ...wire.headers,
@@ -318,7 +316,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
       .publish(
         names.deadLetter(this.#ctx.namespace),
         { headers, body: wire.body },
-        { persistent: true, mandatory: false, ...(typeof messageId === 'string' && messageId !== '' ? { messageId } : {}) },
+        { persistent: true, mandatory: false, ...carriedProperties(held.message) },
       )
       .then(
         () => {

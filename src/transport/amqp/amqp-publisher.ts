@@ -29,6 +29,8 @@ export interface PublishOptions {
   /** AMQP message_id; used to match a return with its publish. */
   readonly messageId?: string;
   readonly correlationId?: string;
+  /** AMQP type: an invocation's method (amqp-wire.ts). */
+  readonly type?: string;
   /** An explicit AMQP reply_to (a republished message keeps its caller's address). */
   readonly replyTo?: string;
   /** The error for a returned (unroutable) message. */
@@ -151,6 +153,7 @@ export class AmqpPublisher implements ConnectionUser {
         contentType: 'application/json',
       };
       if (options.correlationId !== undefined) properties.correlationId = options.correlationId;
+      if (options.type !== undefined) properties.type = options.type;
       if (options.replyTo !== undefined) properties.replyTo = options.replyTo;
       try {
         channel.publish(exchange, routingKey, bodyBytes(message.body), properties, (error: unknown) => {

@@ -6,7 +6,7 @@
  *
  * Publishes:
  * - invocations to `""` with routing key `<ns>.shard.<Type>.<n>` (persistent) or `<ns>.lane.<worker>`
- *   (transient), `mandatory`, AMQP `message_id` = the invocation's id, `reply_to` =
+ *   (transient), `mandatory`, AMQP `message_id` = the invocation's id, `type` = its method, `reply_to` =
  *   `amq.rabbitmq.reply-to` for calls; returned → ACTOR_TYPE_UNKNOWN (shard) / PUBLISH_UNROUTABLE (lane);
  * - replies to the caller's direct reply-to address, `correlation_id` = the invocation's id;
  * - control messages (JSON) to the fanout exchange `<ns>.control`.
@@ -63,13 +63,14 @@ class AmqpTransport implements Transport {
     const ns = this.#settings.namespace;
     const shard = route.lane === 'shard';
     const queue = shard ? names.shard(ns, invocation.actorType, route.shard) : names.lane(ns, route.worker);
-    // The RabbitMQ mapping of the headers (amqp-wire.ts): message id in `message_id`, reply address in
-    // `reply_to`, no actor type on a shard queue (the queue names it).
+    // The RabbitMQ mapping of the headers (amqp-wire.ts): message id in `message_id`, method in `type`,
+    // reply address in `reply_to`, no actor type on a shard queue (the queue names it).
     const message = invocationMessage(invocation, shard);
     return this.#publisher.publish(queue, message, {
       persistent: shard,
       mandatory: true,
       messageId: invocation.messageId,
+      type: invocation.method,
       ...(invocation.replyTo === undefined
         ? {}
         : { replyTo: DIRECT_REPLY_TO, awaitsReply: { address: invocation.replyTo, deadline: invocation.deadline } }),

@@ -9,6 +9,7 @@
  *   publisher), and wins when present;
  * - a root call (empty call stack) leaves out `turnq-call-stack` and `turnq-depth` (absent: `[]` and `1`);
  * - a message to a shard queue leaves out `turnq-actor-type`: the queue `<ns>.shard.<Type>.<n>` names it;
+ * - the method travels in the AMQP `type` property (the message's type name), not in `turnq-method`;
  * - the reply address is the AMQP `reply_to` property (direct reply-to), never a header;
  * - a reply carries no header: the AMQP `correlation_id` property is its correlation id, its body says
  *   its status.
@@ -22,7 +23,8 @@ import { HEADER, PROTOCOL_VERSION } from '../../protocol/headers.js';
 import type { Invocation, Reply } from '../../protocol/invocation.js';
 
 /**
- * The headers of an invocation on RabbitMQ (the message id goes in `message_id`, see the file comment);
+ * The headers of an invocation on RabbitMQ (the message id goes in `message_id`, the method in `type`,
+ * see the file comment);
  * `toShard`: published to a shard queue of its type, which names the type.
  */
 export function invocationHeaders(inv: Invocation, toShard: boolean): WireHeaders {
@@ -30,7 +32,6 @@ export function invocationHeaders(inv: Invocation, toShard: boolean): WireHeader
     ? {
         [HEADER.protocol]: PROTOCOL_VERSION,
         [HEADER.actorId]: inv.actorId,
-        [HEADER.method]: inv.method,
         [HEADER.reentrancyId]: inv.reentrancyId,
         [HEADER.deadline]: String(inv.deadline),
       }
@@ -38,7 +39,6 @@ export function invocationHeaders(inv: Invocation, toShard: boolean): WireHeader
         [HEADER.protocol]: PROTOCOL_VERSION,
         [HEADER.actorType]: inv.actorType,
         [HEADER.actorId]: inv.actorId,
-        [HEADER.method]: inv.method,
         [HEADER.reentrancyId]: inv.reentrancyId,
         [HEADER.deadline]: String(inv.deadline),
       };
@@ -84,7 +84,7 @@ export function wireMessageOf(message: amqp.Message): WireMessage {
 
 /**
  * A received invocation in the form the codec decodes: `wireMessageOf` with what the RabbitMQ mapping
- * leaves out filled in (the message id from `message_id`; the actor type from `queueType`, the type of
+ * leaves out filled in (the message id from `message_id`, the method from `type`; the actor type from `queueType`, the type of
  * the shard queue it came from, none for a lane; for a message without `turnq-call-stack`, an empty
  * stack, and depth 1 unless it says otherwise).
  */
@@ -92,6 +92,10 @@ export function invocationWireOf(message: amqp.Message, queueType?: string): Wir
   const wire = wireMessageOf(message);
   const headers = wire.headers;
   if (queueType !== undefined) headers[HEADER.actorType] ??= queueType;
+  if (headers[HEADER.method] === undefined) {
+    const type: unknown = message.properties.type;
+    if (typeof type === 'string' && type !== '') headers[HEADER.method] = type;
+  }
   if (headers[HEADER.messageId] === undefined) {
     const id: unknown = message.properties.messageId;
     if (typeof id === 'string' && id !== '') headers[HEADER.messageId] = id;
@@ -101,6 +105,18 @@ export function invocationWireOf(message: amqp.Message, queueType?: string): Wir
     headers[HEADER.depth] ??= '1';
   }
   return wire;
+}
+
+/**
+ * The AMQP properties of a received message that carry protocol fields (`message_id`, `type`), for a
+ * copy of it (counted redelivery, dead letter) to keep.
+ */
+export function carriedProperties(message: amqp.Message): { messageId?: string; type?: string } {
+  const { messageId, type } = message.properties as { messageId?: unknown; type?: unknown };
+  const kept: { messageId?: string; type?: string } = {};
+  if (typeof messageId === 'string' && messageId !== '') kept.messageId = messageId;
+  if (typeof type === 'string' && type !== '') kept.type = type;
+  return kept;
 }
 
 /** A received reply in the form the codec decodes: the correlation id from `correlation_id` unless a header gives it. */
