@@ -24,8 +24,7 @@ import type { Invocation, Reply } from '../../protocol/invocation.js';
 
 /**
  * The headers of an invocation on RabbitMQ (the message id goes in `message_id`, the method in `type`,
- * see the file comment);
- * `toShard`: published to a shard queue of its type, which names the type.
+ * see the file comment). `toShard`: published to a shard queue of its type, which names the type.
  */
 export function invocationHeaders(inv: Invocation, toShard: boolean): WireHeaders {
   const headers: WireHeaders = toShard
@@ -84,9 +83,9 @@ export function wireMessageOf(message: amqp.Message): WireMessage {
 
 /**
  * A received invocation in the form the codec decodes: `wireMessageOf` with what the RabbitMQ mapping
- * leaves out filled in (the message id from `message_id`, the method from `type`; the actor type from `queueType`, the type of
- * the shard queue it came from, none for a lane; for a message without `turnq-call-stack`, an empty
- * stack, and depth 1 unless it says otherwise).
+ * leaves out filled in: the message id from `message_id`, the method from `type`, the actor type from
+ * `queueType` (the type of the shard queue it came from; none for a lane), and for a message without
+ * `turnq-call-stack` an empty stack and depth 1 unless it says otherwise. Headers present win.
  */
 export function invocationWireOf(message: amqp.Message, queueType?: string): WireMessage {
   const wire = wireMessageOf(message);
