@@ -25,7 +25,7 @@ import { createTurnq } from '../src/runtime/turnq.js';
 import { shardQueueArguments } from '../src/transport/amqp/amqp-topology.js';
 import { BenchA, BenchB } from './chain-actors.js';
 import { CpuAccount, pidOf } from './cpu.js';
-import { measure, median, ratio, type BenchReport, type Measured } from './report.js';
+import { measure, median, pairedRatio, ratio, type BenchReport, type Measured } from './report.js';
 
 const URL = process.env.TURNQ_AMQP_URL ?? 'amqp://127.0.0.1:5672';
 const SOCKET = { noDelay: true } as Parameters<typeof amqp.connect>[1];
@@ -103,7 +103,9 @@ if (role !== undefined) {
 function startChild(which: 'echo' | 'worker', name: string): Promise<ChildProcess> {
   // The same file again: compiled (npm run bench) or through tsx when run from source.
   const loader = import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...loader, fileURLToPath(import.meta.url)], {
+  // BENCH_CHILD_NODE_ARGS: extra Node flags for the servers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const extra = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const child = spawn(process.execPath, [...loader, ...extra, fileURLToPath(import.meta.url)], {
     env: { ...process.env, TURNQ_BENCH_AMQP_ROLE: which, TURNQ_BENCH_AMQP_NAME: name },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -117,20 +119,23 @@ function startChild(which: 'echo' | 'worker', name: string): Promise<ChildProces
 
 // ---- the raw baseline client ----
 
-/** turnq's invocation headers (same names and sizes), for the "same wire" baseline. */
-function wireHeaders(id: string): Record<string, string> {
+/**
+ * turnq's invocation headers for a root call as its RabbitMQ mapping sends them (same names and sizes;
+ * the message id travels in `message_id`, the method in `type`, the shard queue names the actor type, see
+ * src/transport/amqp/amqp-wire.ts), for the "same wire" baseline.
+ */
+function wireHeaders(): Record<string, string> {
   return {
     'turnq-protocol': '1',
-    'turnq-message-id': id.padStart(32, '0'),
-    'turnq-actor-type': 'BenchEcho',
     'turnq-actor-id': '123',
-    'turnq-method': 'echo',
     'turnq-reentrancy-id': 'f'.repeat(32),
-    'turnq-call-stack': '[]',
-    'turnq-depth': '1',
     'turnq-deadline': String(Date.now() + 60_000),
-    'turnq-reply-to': 'amq.rabbitmq.reply-to',
   };
+}
+
+/** The properties turnq sets besides `persistent`, `mandatory` and `reply_to`. */
+function wireProperties(id: string): { messageId: string; type: string; contentType: string } {
+  return { messageId: id.padStart(32, '0'), type: 'echo', contentType: 'application/json' };
 }
 
 interface RawClient {
@@ -167,14 +172,14 @@ async function rawClient(queue: string, wire: boolean): Promise<RawClient> {
         const id = String(n++);
         waiting.set(id, resolve);
         const options = { correlationId: id, replyTo: 'amq.rabbitmq.reply-to', persistent: true, mandatory: true };
-        if (wire) confirm.publish('', queue, body, { ...options, messageId: id, headers: wireHeaders(id) }, noop);
+        if (wire) confirm.publish('', queue, body, { ...options, ...wireProperties(id), headers: wireHeaders() }, noop);
         else channel.publish('', queue, body, options);
       }),
     send: () =>
       new Promise<void>((resolve, reject) => {
         const id = String(n++);
-        const headers = wire ? wireHeaders(id) : undefined;
-        confirm.publish('', queue, body, { persistent: true, mandatory: true, messageId: id, headers }, (error: unknown) => {
+        const properties = wire ? { ...wireProperties(id), headers: wireHeaders() } : { messageId: id };
+        confirm.publish('', queue, body, { persistent: true, mandatory: true, ...properties }, (error: unknown) => {
           if (error === null || error === undefined) resolve();
           else reject(error instanceof Error ? error : new Error('the broker nacked the message'));
         });
@@ -183,7 +188,7 @@ async function rawClient(queue: string, wire: boolean): Promise<RawClient> {
   };
 }
 
-const ROUNDS = 5;
+const ROUNDS = 7;
 
 interface Contender {
   readonly call: (i: number) => Promise<unknown>;
@@ -228,7 +233,10 @@ export async function runAmqpBench(report: BenchReport): Promise<void> {
       for (const inFlight of [1, 16, 128]) {
         for (const c of Object.values(contenders)) {
           const total = PER_ROUND[inFlight] ?? 1000;
-          c.runs[inFlight]?.push(await c.cpu.around(total, () => measure(total, inFlight, c.call)));
+          // CPU is counted over the 128-in-flight rounds only (with fewer in flight, idle time spent
+          // spinning, e.g. the broker's schedulers, would be counted per call).
+          const run = (): Promise<Measured> => measure(total, inFlight, c.call);
+          c.runs[inFlight]?.push(await (inFlight === 128 ? c.cpu.around(total, run) : run()));
         }
       }
     }
@@ -250,8 +258,12 @@ export async function runAmqpBench(report: BenchReport): Promise<void> {
     row('raw RPC, 1 in flight', raw1, base);
     row('raw RPC, 16 in flight', raw16, base);
     row('raw RPC, 128 in flight', raw128, `${base}; ${contenders.raw.cpu.note()}`);
-    row('raw RPC same wire, 1 in flight', wire1, same);
-    row('raw RPC same wire, 128 in flight', wire128, `${same}; ${contenders.wire.cpu.note()}`);
+    row('raw RPC same wire, 1 in flight', wire1, `${same}; p50 ${ratio(wire1.p50Ms, raw1.p50Ms)} raw`);
+    row(
+      'raw RPC same wire, 128 in flight',
+      wire128,
+      `${same}; rate ${ratio(wire128.rate, raw128.rate)} raw; ${contenders.wire.cpu.note()}`,
+    );
     report.add({
       suite: 'amqp',
       name: 'raw one-way, 128 in flight',
@@ -261,13 +273,15 @@ export async function runAmqpBench(report: BenchReport): Promise<void> {
     row(
       'turnq RPC, 1 in flight',
       t1,
-      `p50 ${ratio(t1.p50Ms, raw1.p50Ms)} raw, ${ratio(t1.p50Ms, wire1.p50Ms)} same wire; rate ${ratio(t1.rate, raw1.rate)} raw`,
+      `p50 ${ratio(t1.p50Ms, raw1.p50Ms)} raw (round by round: ${pairedRatio(contenders.turnq.runs[1], contenders.raw.runs[1], (m) => m.p50Ms)}), ` +
+        `${ratio(t1.p50Ms, wire1.p50Ms)} same wire; rate ${ratio(t1.rate, raw1.rate)} raw`,
     );
     row('turnq RPC, 16 in flight, 1,000 actors', t16, `rate ${ratio(t16.rate, raw16.rate)} raw`);
     row(
       'turnq RPC, 128 in flight, 1,000 actors',
       t128,
-      `rate ${ratio(t128.rate, raw128.rate)} raw, ${ratio(t128.rate, wire128.rate)} same wire; ${contenders.turnq.cpu.note()}`,
+      `rate ${ratio(t128.rate, raw128.rate)} raw (round by round: ${pairedRatio(contenders.turnq.runs[128], contenders.raw.runs[128], (m) => m.rate)}), ` +
+        `${ratio(t128.rate, wire128.rate)} same wire; ${contenders.turnq.cpu.note()}`,
     );
     for (let i = 0; i < 1000; i++) await client.call('BenchEchoSharded', String(i), 'echo', [i]);
     const sharded = await measure(20_000, 128, (i) => client.call('BenchEchoSharded', String(i % 1000), 'echo', [i]));

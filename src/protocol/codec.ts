@@ -11,7 +11,7 @@
 import { TurnqError, type WireError } from '../errors/turnq-error.js';
 import { HEADER, PROTOCOL_VERSION } from './headers.js';
 import { HEX_ID_PATTERN } from './ids.js';
-import { createInvocation, type ControlMessage, type Invocation, type Reply, type StackFrame } from './invocation.js';
+import { createInvocation, ROOT_STACK, type ControlMessage, type Invocation, type Reply, type StackFrame } from './invocation.js';
 
 export type WireHeaders = Record<string, string>;
 
@@ -79,7 +79,8 @@ function integer(headers: WireHeaders, name: string): number {
   return Number(text);
 }
 
-function parseStack(text: string): StackFrame[] {
+function parseStack(text: string): readonly StackFrame[] {
+  if (text === '[]') return ROOT_STACK;
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,6 +1,6 @@
 /**
  * Invalid and poison messages on RabbitMQ, published with plain amqplib as a foreign publisher would:
- * undecodable, oversized and incomplete messages (missing actor type, bad depth, unknown method) land
+ * undecodable, oversized and incomplete messages (missing actor id, bad depth, unknown method) land
  * in `<ns>.dead-letter` with `turnq-error-code` and `turnq-error-reason`, each caller with a reply
  * address gets an error reply, and the worker serves the next message. Counted redelivery: a message
  * redelivered past the limit is dead-lettered with MESSAGE_DELIVERY_LIMIT; one below it is served.
@@ -37,7 +37,13 @@ function headersFor(id: string, method: string, extra: Record<string, string | u
 /** A plain amqplib caller with direct reply-to; resolves replies by correlation id. */
 async function plainCaller(t: ExecutionContext): Promise<{
   channel: amqp.ConfirmChannel;
-  call(queue: string, headers: Record<string, string>, body: Buffer): Promise<Record<string, unknown>>;
+  /** `lean`: the message id and the method in the AMQP `message_id` and `type` properties instead of headers. */
+  call(
+    queue: string,
+    headers: Record<string, string>,
+    body: Buffer,
+    lean?: { messageId: string; type: string },
+  ): Promise<Record<string, unknown>>;
 }> {
   const connection = await amqp.connect(AMQP_URL);
   t.teardown(() => connection.close());
@@ -53,10 +59,11 @@ async function plainCaller(t: ExecutionContext): Promise<{
   );
   return {
     channel,
-    call: async (queue, headers, body) => {
-      const id = headers[HEADER.messageId] ?? '';
+    call: async (queue, headers, body, lean) => {
+      const id = lean?.messageId ?? headers[HEADER.messageId] ?? '';
       const reply = new Promise<Record<string, unknown>>((resolve) => waiting.set(id, resolve));
-      channel.publish('', queue, body, { headers, messageId: id, replyTo: 'amq.rabbitmq.reply-to', persistent: true, mandatory: true });
+      const properties = { headers, messageId: id, replyTo: 'amq.rabbitmq.reply-to', persistent: true, mandatory: true };
+      channel.publish('', queue, body, lean === undefined ? properties : { ...properties, type: lean.type });
       await channel.waitForConfirms();
       return reply;
     },
@@ -93,7 +100,7 @@ amqpTest('undecodable, oversized and incomplete messages are dead-lettered with 
   const cases: [string, Record<string, string>, Buffer, string][] = [
     ['not JSON', headersFor(hex(), 'echo'), Buffer.from('{not json'), 'MESSAGE_UNDECODABLE'],
     ['oversized', headersFor(hex(), 'echo'), Buffer.from(JSON.stringify({ args: ['x'.repeat(1024 * 1024 + 10)] })), 'MESSAGE_TOO_LARGE'],
-    ['missing actor type', headersFor(hex(), 'echo', { [HEADER.actorType]: undefined }), args, 'MESSAGE_INVALID'],
+    ['missing actor id', headersFor(hex(), 'echo', { [HEADER.actorId]: undefined }), args, 'MESSAGE_INVALID'],
     ['bad depth', headersFor(hex(), 'echo', { [HEADER.depth]: '3' }), args, 'MESSAGE_INVALID'],
     ['unknown method', headersFor(hex(), 'nope'), args, 'ACTOR_METHOD_UNKNOWN'],
   ];
@@ -128,21 +135,30 @@ amqpTest('counted redelivery: past the limit a message is dead-lettered with MES
   await caller.channel.assertQueue(names.deadLetter(namespace), { durable: true });
   const poisoned = headersFor(hex(), 'echo', { 'turnq-delivery-count': '5' });
   const fresh = headersFor(hex(), 'echo');
+  // As turnq's own publisher sends them: no message id, actor type or method header (amqp-wire.ts).
+  const leanHeaders = (extra: Record<string, string> = {}): Record<string, string> =>
+    headersFor('', '', { [HEADER.messageId]: undefined, [HEADER.actorType]: undefined, [HEADER.method]: undefined, ...extra });
+  const leanPoisoned = { messageId: hex(), type: 'echo' };
   const body = Buffer.from(JSON.stringify({ args: ['hi'] }));
-  const replies = [caller.call(queue, poisoned, body), caller.call(queue, fresh, body)];
+  const replies = [
+    caller.call(queue, poisoned, body),
+    caller.call(queue, fresh, body),
+    caller.call(queue, leanHeaders({ 'turnq-delivery-count': '5' }), body, leanPoisoned),
+    caller.call(queue, leanHeaders(), Buffer.from(JSON.stringify({ args: ['lean'] })), { messageId: hex(), type: 'echo' }),
+  ];
   const grabberConnection = await amqp.connect(AMQP_URL);
   const grabber = await grabberConnection.createChannel();
   await new Promise<void>((resolve) => {
     let seen = 0;
     void grabber.consume(queue, (msg) => {
-      if (msg !== null && ++seen === 2) {
+      if (msg !== null && ++seen === replies.length) {
         grabber.nackAll(true);
         resolve();
       }
     });
   });
   await grabberConnection.close();
-  const dead = deadLetters(t, namespace, 1);
+  const dead = deadLetters(t, namespace, 2);
   const fixture = createAmqpFixture(namespace);
   fixture.queues.add(queue);
   const host = await echoHost(fixture, namespace);
@@ -151,10 +167,17 @@ amqpTest('counted redelivery: past the limit a message is dead-lettered with MES
     await fixture.cleanup();
   });
   await host.start();
-  const [limitReply, okReply] = await Promise.all(replies);
+  const [limitReply, okReply, leanLimitReply, leanReply] = await Promise.all(replies);
   t.is((limitReply?.error as { code?: unknown } | undefined)?.code, 'MESSAGE_DELIVERY_LIMIT');
   t.deepEqual(okReply, { status: 'ok', result: 'hi' });
-  const [message] = await dead;
-  t.is(String(headerOf(message!, HEADER.errorCode)), 'MESSAGE_DELIVERY_LIMIT');
-  t.is(String(headerOf(message!, HEADER.messageId)), String(poisoned[HEADER.messageId]));
+  t.is((leanLimitReply?.error as { code?: unknown } | undefined)?.code, 'MESSAGE_DELIVERY_LIMIT');
+  // Republished with its count, the lean message kept its message_id and type.
+  t.deepEqual(leanReply, { status: 'ok', result: 'lean' });
+  const messages = await dead;
+  for (const m of messages) t.is(String(headerOf(m, HEADER.errorCode)), 'MESSAGE_DELIVERY_LIMIT');
+  const full = messages.find((m) => headerOf(m, HEADER.messageId) !== undefined);
+  t.is(String(full === undefined ? '' : headerOf(full, HEADER.messageId)), String(poisoned[HEADER.messageId]));
+  const lean = messages.find((m) => headerOf(m, HEADER.messageId) === undefined);
+  t.is(lean?.properties.messageId, leanPoisoned.messageId);
+  t.is(lean?.properties.type, 'echo');
 });

@@ -30,7 +30,7 @@
 import type * as amqp from 'amqplib';
 import type { Logger } from 'pino';
 import { TurnqError } from '../../errors/turnq-error.js';
-import { decodeControl, decodeDelivered, errorReplyFor, type WireMessage } from '../../protocol/codec.js';
+import { decodeControl, decodeDelivered, errorReplyFor } from '../../protocol/codec.js';
 import { HEADER } from '../../protocol/headers.js';
 import { names } from '../../protocol/sharding.js';
 import type { ConsumeSpec, Delivery, Subscription } from '../transport.js';
@@ -45,8 +45,8 @@ import {
   declareLaneQueue,
   declareShardQueue,
   deliveryCountOf,
-  wireMessageOf,
 } from './amqp-topology.js';
+import { carriedProperties, invocationWireOf, wireMessageOf } from './amqp-wire.js';
 
 export interface ConsumerContext {
   readonly namespace: string;
@@ -75,6 +75,8 @@ export function brokerWindow(prefetch: number): number {
 
 interface ShardState {
   readonly queue: string;
+  /** The actor type of the queue: the type of a message that does not name one (amqp-wire.ts). */
+  readonly type: string;
   consumerTag: string | undefined;
   /** Deliveries held (not settled), in delivery order. */
   readonly held: Set<Held>;
@@ -114,7 +116,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
       for (let n = 0; n < count; n++) {
         const queue = names.shard(namespace, type, n);
         await declareShardQueue(channel, namespace, queue);
-        shards.push({ queue, consumerTag: undefined, held: new Set(), buffer: [], runnable: 0 });
+        shards.push({ queue, type, consumerTag: undefined, held: new Set(), buffer: [], runnable: 0 });
       }
     }
     this.#shards = shards;
@@ -199,7 +201,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
       const error = new TurnqError('MESSAGE_DELIVERY_LIMIT', {
         message: `message was delivered ${count} times without completing (limit ${DELIVERY_LIMIT} redeliveries)`,
       });
-      this.#reject(held, shard, wire, error);
+      this.#reject(held, shard, error);
       return;
     }
     const { properties } = held.message;
@@ -209,12 +211,11 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
         ? Object.entries(wire.headers).filter(([name]) => name !== HEADER.replyTo)
         : Object.entries(wire.headers);
     const headers: Record<string, string> = { ...Object.fromEntries(keep), [DELIVERY_COUNT_HEADER]: String(count) };
-    const messageId: unknown = properties.messageId;
     const options: PublishOptions = {
       persistent: true,
       mandatory: false,
       ...(typeof replyTo === 'string' && replyTo !== '' ? { replyTo } : {}),
-      ...(typeof messageId === 'string' ? { messageId } : {}),
+      ...carriedProperties(held.message),
     };
     held.publishing = this.#ctx.publisher.publish(shard.queue, { headers, body: held.message.content }, options).then(
       () => {
@@ -223,7 +224,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
       (error: unknown) => {
         if (error instanceof TurnqError && !error.retryable) {
           // It can never be republished (e.g. headers over 64 KiB): dead-letter it rather than loop.
-          this.#reject(held, shard, wire, error);
+          this.#reject(held, shard, error);
           return;
         }
         this.#ctx.logger.warn({ err: error, queue: shard.queue }, 'republishing a redelivered message failed; giving it back');
@@ -234,10 +235,9 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
 
   /** A valid delivery of a shard (`shard` given) or of the lane; an invalid one is rejected. */
   #handle(held: Held, shard: ShardState | undefined): void {
-    const wire = wireMessageOf(held.message);
-    const decoded = decodeDelivered(wire, this.#ctx.maxMessageBytes);
+    const decoded = decodeDelivered(invocationWireOf(held.message, shard?.type), this.#ctx.maxMessageBytes);
     if (!decoded.ok) {
-      this.#reject(held, shard, wire, decoded.error, decoded.reply);
+      this.#reject(held, shard, decoded.error, decoded.reply);
       return;
     }
     const invocation = decoded.invocation;
@@ -253,7 +253,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
         this.#settle(held, shard, 'requeue');
       },
       deadLetter: (error) => {
-        this.#deadLetter(held, shard, wire, error);
+        this.#deadLetter(held, shard, error);
       },
       park: () => {
         if (held.settled || held.parked || shard === undefined) return;
@@ -290,20 +290,21 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
   #reject(
     held: Held,
     shard: ShardState | undefined,
-    wire: WireMessage,
     error: TurnqError,
-    owed = errorReplyFor(wire.headers, error),
+    owed = errorReplyFor(invocationWireOf(held.message).headers, error),
   ): void {
     if (owed !== undefined) {
       this.#ctx.sendReply(owed.address, owed.reply).catch((replyError: unknown) => {
         this.#ctx.logger.warn({ err: replyError }, 'error reply to an invalid message not sent');
       });
     }
-    this.#deadLetter(held, shard, wire, error);
+    this.#deadLetter(held, shard, error);
   }
 
-  #deadLetter(held: Held, shard: ShardState | undefined, wire: WireMessage, error: TurnqError): void {
+  /** A copy with the reason headers to the dead-letter queue (its headers as they came, `message_id` and `type` kept), then ack. */
+  #deadLetter(held: Held, shard: ShardState | undefined, error: TurnqError): void {
     if (held.settled) return;
+    const wire = wireMessageOf(held.message);
     const queue = (held.message.fields as { routingKey?: string }).routingKey ?? '';
     const headers = {
       ...wire.headers,
@@ -312,7 +313,11 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
       [DEAD_LETTER_QUEUE_HEADER]: queue,
     };
     held.publishing = this.#ctx.publisher
-      .publish(names.deadLetter(this.#ctx.namespace), { headers, body: wire.body }, { persistent: true, mandatory: false })
+      .publish(
+        names.deadLetter(this.#ctx.namespace),
+        { headers, body: wire.body },
+        { persistent: true, mandatory: false, ...carriedProperties(held.message) },
+      )
       .then(
         () => {
           this.#settle(held, shard, 'ack');

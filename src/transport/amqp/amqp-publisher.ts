@@ -19,7 +19,9 @@ import { TurnqError } from '../../errors/turnq-error.js';
 import { bodyBytes, decodeReply, type WireMessage } from '../../protocol/codec.js';
 import type { Reply } from '../../protocol/invocation.js';
 import type { AmqpConnection, ConnectionUser } from './amqp-connection.js';
-import { DIRECT_REPLY_TO, wireMessageOf } from './amqp-topology.js';
+import { HEADER } from '../../protocol/headers.js';
+import { DIRECT_REPLY_TO } from './amqp-topology.js';
+import { replyWireOf } from './amqp-wire.js';
 
 export interface PublishOptions {
   readonly persistent: boolean;
@@ -27,6 +29,8 @@ export interface PublishOptions {
   /** AMQP message_id; used to match a return with its publish. */
   readonly messageId?: string;
   readonly correlationId?: string;
+  /** AMQP type: an invocation's method (amqp-wire.ts). */
+  readonly type?: string;
   /** An explicit AMQP reply_to (a republished message keeps its caller's address). */
   readonly replyTo?: string;
   /** The error for a returned (unroutable) message. */
@@ -130,19 +134,26 @@ export class AmqpPublisher implements ConnectionUser {
       return Promise.reject(new TurnqError(this.#connection.closed ? 'TRANSPORT_CLOSED' : 'TRANSPORT_UNAVAILABLE'));
     }
     let key = options.messageId ?? `p${++this.#seq}`;
-    if (this.#pending.has(key)) key = `${key}#${++this.#seq}`;
+    let headers = message.headers;
+    if (this.#pending.has(key)) {
+      // `message_id` must tell pending publishes apart (returns are matched by it): this one gets a
+      // suffix there, so the message id travels in its header (which wins over the property).
+      if (options.messageId !== undefined && headers[HEADER.messageId] === undefined)
+        headers = { ...headers, [HEADER.messageId]: options.messageId };
+      key = `${key}#${++this.#seq}`;
+    }
     const call = this.#track(options);
     return new Promise<void>((resolve, reject) => {
       this.#pending.set(key, { returned: false, resolve, reject, unroutable: options.unroutable, call });
       const properties: amqp.Options.Publish = {
-        headers: message.headers,
+        headers,
         persistent: options.persistent,
         mandatory: options.mandatory,
         messageId: key,
         contentType: 'application/json',
-        contentEncoding: 'utf-8',
       };
       if (options.correlationId !== undefined) properties.correlationId = options.correlationId;
+      if (options.type !== undefined) properties.type = options.type;
       if (options.replyTo !== undefined) properties.replyTo = options.replyTo;
       try {
         channel.publish(exchange, routingKey, bodyBytes(message.body), properties, (error: unknown) => {
@@ -176,7 +187,12 @@ export class AmqpPublisher implements ConnectionUser {
     if (channel === undefined) {
       return Promise.reject(new TurnqError(this.#connection.closed ? 'TRANSPORT_CLOSED' : 'TRANSPORT_UNAVAILABLE'));
     }
-    const properties: amqp.Options.Publish = { headers: message.headers, contentType: 'application/json', contentEncoding: 'utf-8' };
+    const properties: amqp.Options.Publish = { contentType: 'application/json' };
+    // No empty header table on the wire (a reply has none).
+    for (const _ in message.headers) {
+      properties.headers = message.headers;
+      break;
+    }
     if (options.correlationId !== undefined) properties.correlationId = options.correlationId;
     try {
       channel.publish(exchange, routingKey, bodyBytes(message.body), properties);
@@ -218,7 +234,7 @@ export class AmqpPublisher implements ConnectionUser {
   #onReply(message: amqp.Message): void {
     let reply: Reply;
     try {
-      reply = decodeReply(wireMessageOf(message));
+      reply = decodeReply(replyWireOf(message));
     } catch (error) {
       this.#logger.warn({ err: error }, 'undecodable reply dropped');
       return;

@@ -18,8 +18,6 @@
  * key, `mandatory: true`.
  */
 import type * as amqp from 'amqplib';
-import { HEADER } from '../../protocol/headers.js';
-import type { WireHeaders, WireMessage } from '../../protocol/codec.js';
 import { names } from '../../protocol/sharding.js';
 
 /** Redeliveries after which the transport dead-letters a message (MESSAGE_DELIVERY_LIMIT). */
@@ -57,25 +55,6 @@ export async function declareControlExchange(channel: amqp.Channel, namespace: s
 
 export async function declareLaneQueue(channel: amqp.Channel, queue: string): Promise<void> {
   await channel.assertQueue(queue, { durable: false, exclusive: true, autoDelete: true });
-}
-
-/**
- * The wire headers of a received message: string values as they are, Buffers as UTF-8, numbers and
- * booleans as text (lenient with foreign publishers); other values and broker `x-` headers are dropped.
- * The AMQP `reply_to` property, when set, is the reply address (direct reply-to fills it in).
- */
-export function wireMessageOf(message: amqp.Message): WireMessage {
-  const headers: WireHeaders = {};
-  const raw = (message.properties.headers ?? {}) as Record<string, unknown>;
-  for (const [name, value] of Object.entries(raw)) {
-    if (name.startsWith('x-')) continue;
-    if (typeof value === 'string') headers[name] = value;
-    else if (Buffer.isBuffer(value)) headers[name] = value.toString('utf8');
-    else if (typeof value === 'number' || typeof value === 'boolean') headers[name] = String(value);
-  }
-  const replyTo: unknown = message.properties.replyTo;
-  if (typeof replyTo === 'string' && replyTo !== '') headers[HEADER.replyTo] = replyTo;
-  return { headers, body: message.content };
 }
 
 /** Earlier deliveries counted so far (header DELIVERY_COUNT_HEADER; shard queues are classic, so never quorum's count). */

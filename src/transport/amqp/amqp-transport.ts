@@ -6,7 +6,7 @@
  *
  * Publishes:
  * - invocations to `""` with routing key `<ns>.shard.<Type>.<n>` (persistent) or `<ns>.lane.<worker>`
- *   (transient), `mandatory`, AMQP `message_id` = the invocation's id, `reply_to` =
+ *   (transient), `mandatory`, AMQP `message_id` = the invocation's id, `type` = its method, `reply_to` =
  *   `amq.rabbitmq.reply-to` for calls; returned → ACTOR_TYPE_UNKNOWN (shard) / PUBLISH_UNROUTABLE (lane);
  * - replies to the caller's direct reply-to address, `correlation_id` = the invocation's id;
  * - control messages (JSON) to the fanout exchange `<ns>.control`.
@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { TurnqError } from '../../errors/turnq-error.js';
-import { encodeInvocation, encodeReply, type WireMessage } from '../../protocol/codec.js';
+import type { WireMessage } from '../../protocol/codec.js';
 import { actorKey, type ControlMessage, type Invocation, type Reply } from '../../protocol/invocation.js';
 import { names } from '../../protocol/sharding.js';
 import type { TransportSettings } from '../create-transport.js';
@@ -24,6 +24,7 @@ import { AmqpConnection } from './amqp-connection.js';
 import { AmqpSubscription } from './amqp-consumer.js';
 import { AmqpPublisher } from './amqp-publisher.js';
 import { DIRECT_REPLY_TO, declareControlExchange } from './amqp-topology.js';
+import { invocationMessage, replyMessage } from './amqp-wire.js';
 
 export interface AmqpTransportOptions {
   /** Label in the connection name `turnq:<ns>:<label>:<random>` (default `process`). */
@@ -62,12 +63,14 @@ class AmqpTransport implements Transport {
     const ns = this.#settings.namespace;
     const shard = route.lane === 'shard';
     const queue = shard ? names.shard(ns, invocation.actorType, route.shard) : names.lane(ns, route.worker);
-    // The AMQP reply_to property carries the address (direct reply-to), not a header.
-    const message = encodeInvocation(invocation, false);
+    // The RabbitMQ mapping of the headers (amqp-wire.ts): message id in `message_id`, method in `type`,
+    // reply address in `reply_to`, no actor type on a shard queue (the queue names it).
+    const message = invocationMessage(invocation, shard);
     return this.#publisher.publish(queue, message, {
       persistent: shard,
       mandatory: true,
       messageId: invocation.messageId,
+      type: invocation.method,
       ...(invocation.replyTo === undefined
         ? {}
         : { replyTo: DIRECT_REPLY_TO, awaitsReply: { address: invocation.replyTo, deadline: invocation.deadline } }),
@@ -111,7 +114,7 @@ class AmqpTransport implements Transport {
   sendReply(address: string, reply: Reply): Promise<void> {
     if (this.#closed) return Promise.reject(new TurnqError('TRANSPORT_CLOSED'));
     // No mandatory flag: a reply to a caller that is gone has nobody waiting for it.
-    return this.#publisher.publishUnconfirmed(address, encodeReply(reply), { correlationId: reply.correlationId });
+    return this.#publisher.publishUnconfirmed(address, replyMessage(reply), { correlationId: reply.correlationId });
   }
 
   broadcast(message: ControlMessage): Promise<void> {
