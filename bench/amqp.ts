@@ -129,6 +129,8 @@ function wireHeaders(): Record<string, string> {
     'turnq-protocol': '1',
     'turnq-actor-id': '123',
     'turnq-reentrancy-id': 'f'.repeat(32),
+    'turnq-call-stack': '[]',
+    'turnq-depth': '1',
     'turnq-deadline': String(Date.now() + 60_000),
   };
 }

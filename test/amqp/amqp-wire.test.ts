@@ -1,7 +1,7 @@
 /**
  * The RabbitMQ mapping of the wire protocol (docs/protocol.md, "RabbitMQ", "Messages"), seen with plain
  * amqplib on the other side: what turnq's client publishes (message id in `message_id`, method in
- * `type`, no actor type, call stack or depth for a root call, no `content_encoding`), that a reply with nothing but `correlation_id` and a
+ * `type`, no actor type on a shard queue, the chain context always in headers, no `content_encoding`), that a reply with nothing but `correlation_id` and a
  * body answers its call, that a worker serves such a lean message and answers without headers, and that
  * two pending publishes of one message id still tell their returns apart.
  */
@@ -53,7 +53,7 @@ function next(channel: amqp.Channel, queue: string, count: number): Promise<amqp
 }
 
 amqpTest(
-  'a root call carries its id in message_id and no actor type, method, call stack, depth or encoding; a bare correlation_id reply answers it',
+  'a root call carries its id in message_id, its chain context in headers and no actor type, method or encoding; a bare correlation_id reply answers it',
   async (t) => {
     const { client, channel, queue } = await spySetup(t);
     const received = next(channel, queue, 1);
@@ -62,7 +62,12 @@ amqpTest(
     if (msg === undefined) throw new Error('nothing published');
     const { properties } = msg;
     const headers = properties.headers as Record<string, unknown>;
-    t.deepEqual(Object.keys(headers).sort(), [HEADER.actorId, HEADER.deadline, HEADER.protocol, HEADER.reentrancyId]);
+    t.deepEqual(
+      Object.keys(headers).sort(),
+      [HEADER.actorId, HEADER.callStack, HEADER.deadline, HEADER.depth, HEADER.protocol, HEADER.reentrancyId].sort(),
+    );
+    t.is(headers[HEADER.callStack], '[]');
+    t.is(headers[HEADER.depth], '1');
     t.is(properties.type, 'get');
     t.true(HEX_ID_PATTERN.test(String(properties.messageId)));
     t.is(properties.contentType, 'application/json');
@@ -117,6 +122,8 @@ amqpTest(
         [HEADER.protocol]: '1',
         [HEADER.actorId]: 'lean',
         [HEADER.reentrancyId]: hex(),
+        [HEADER.callStack]: '[]',
+        [HEADER.depth]: '1',
         [HEADER.deadline]: String(Date.now() + 20_000),
       },
       messageId,

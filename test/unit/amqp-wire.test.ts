@@ -39,8 +39,14 @@ function received(headers: Record<string, unknown> | undefined, properties: Reco
   return { content: Buffer.from(body), fields: {}, properties: { headers, ...properties } } as unknown as amqp.Message;
 }
 
-test('a root call to its shard leaves out the message id, the actor type, the method, the call stack and the depth', (t) => {
-  t.deepEqual(Object.keys(invocationHeaders(root, true)).sort(), [HEADER.actorId, HEADER.deadline, HEADER.protocol, HEADER.reentrancyId]);
+test('a root call to its shard leaves out the message id, the actor type and the method, never the chain context', (t) => {
+  const headers = invocationHeaders(root, true);
+  t.deepEqual(
+    Object.keys(headers).sort(),
+    [HEADER.actorId, HEADER.callStack, HEADER.deadline, HEADER.depth, HEADER.protocol, HEADER.reentrancyId].sort(),
+  );
+  t.is(headers[HEADER.callStack], '[]');
+  t.is(headers[HEADER.depth], '1');
 });
 
 test('a call to a lane names its actor type; a nested call keeps stack and depth', (t) => {
@@ -53,7 +59,7 @@ test('a call to a lane names its actor type; a nested call keeps stack and depth
   t.is(headers[HEADER.method], undefined);
 });
 
-test('lean messages decode with the id from message_id, the method from type, the type of their shard queue, an empty stack and depth 1', (t) => {
+test('lean messages decode with the id from message_id, the method from type and the type of their shard queue', (t) => {
   const replyTo = 'amq.rabbitmq.reply-to#c1';
   const lean = received(invocationHeaders(root, true), { messageId: root.messageId, type: 'run', replyTo }, '{"args":[1]}');
   t.deepEqual(decodeInvocation(invocationWireOf(lean, 'A')), root);
@@ -76,12 +82,16 @@ test('a message with every version 1 header decodes as before; its headers win o
   t.deepEqual(decodeInvocation(invocationWireOf(message, 'A')), root);
 });
 
-test('a depth without a call stack must be 1; a call stack without a depth is invalid', (t) => {
+test('the chain context is required: a message without its call stack or its depth is invalid, a wrong depth too', (t) => {
   const wrongDepth = received({ ...invocationHeaders(root, false), [HEADER.depth]: '2' }, { messageId: 'x', type: 'run' }, '{"args":[]}');
   t.throws(() => decodeInvocation(invocationWireOf(wrongDepth)), { message: /turnq-depth/ });
   const { [HEADER.depth]: _depth, ...noDepth } = invocationHeaders(nested, false);
   t.throws(() => decodeInvocation(invocationWireOf(received(noDepth, { messageId: 'x', type: 'pong' }, '{"args":[]}'))), {
     message: /turnq-depth/,
+  });
+  const { [HEADER.callStack]: _stack, ...noStack } = invocationHeaders(root, false);
+  t.throws(() => decodeInvocation(invocationWireOf(received(noStack, { messageId: 'x', type: 'run' }, '{"args":[]}'))), {
+    message: /turnq-call-stack/,
   });
 });
 

@@ -7,15 +7,15 @@
  * - the message id travels in the AMQP `message_id` property; the `turnq-message-id` header is sent only
  *   when the property cannot carry it (two publishes of one id pending on one channel, see the
  *   publisher), and wins when present;
- * - a root call (empty call stack) leaves out `turnq-call-stack` and `turnq-depth` (absent: `[]` and `1`);
  * - a message to a shard queue leaves out `turnq-actor-type`: the queue `<ns>.shard.<Type>.<n>` names it;
  * - the method travels in the AMQP `type` property (the message's type name), not in `turnq-method`;
  * - the reply address is the AMQP `reply_to` property (direct reply-to), never a header;
  * - a reply carries no header: the AMQP `correlation_id` property is its correlation id, its body says
  *   its status.
  *
- * Received messages are read leniently: everything a version 1 publisher sent before (every header)
- * is accepted as it was.
+ * The chain context (`turnq-reentrancy-id`, `turnq-call-stack`, `turnq-depth`, `turnq-deadline`) is
+ * always in the headers, as on every transport, root calls included. Received messages are read
+ * leniently: everything a version 1 publisher sent before (every header) is accepted as it was.
  */
 import type * as amqp from 'amqplib';
 import { encodeReply, type WireHeaders, type WireMessage } from '../../protocol/codec.js';
@@ -27,24 +27,15 @@ import type { Invocation, Reply } from '../../protocol/invocation.js';
  * see the file comment). `toShard`: published to a shard queue of its type, which names the type.
  */
 export function invocationHeaders(inv: Invocation, toShard: boolean): WireHeaders {
-  const headers: WireHeaders = toShard
-    ? {
-        [HEADER.protocol]: PROTOCOL_VERSION,
-        [HEADER.actorId]: inv.actorId,
-        [HEADER.reentrancyId]: inv.reentrancyId,
-        [HEADER.deadline]: String(inv.deadline),
-      }
-    : {
-        [HEADER.protocol]: PROTOCOL_VERSION,
-        [HEADER.actorType]: inv.actorType,
-        [HEADER.actorId]: inv.actorId,
-        [HEADER.reentrancyId]: inv.reentrancyId,
-        [HEADER.deadline]: String(inv.deadline),
-      };
-  if (inv.stack.length > 0) {
-    headers[HEADER.callStack] = JSON.stringify(inv.stack);
-    headers[HEADER.depth] = String(inv.depth);
-  }
+  const headers: WireHeaders = {
+    [HEADER.protocol]: PROTOCOL_VERSION,
+    [HEADER.actorId]: inv.actorId,
+    [HEADER.reentrancyId]: inv.reentrancyId,
+    [HEADER.callStack]: inv.stack.length === 0 ? '[]' : JSON.stringify(inv.stack),
+    [HEADER.depth]: String(inv.depth),
+    [HEADER.deadline]: String(inv.deadline),
+  };
+  if (!toShard) headers[HEADER.actorType] = inv.actorType;
   return headers;
 }
 
@@ -84,8 +75,8 @@ export function wireMessageOf(message: amqp.Message): WireMessage {
 /**
  * A received invocation in the form the codec decodes: `wireMessageOf` with what the RabbitMQ mapping
  * leaves out filled in: the message id from `message_id`, the method from `type`, the actor type from
- * `queueType` (the type of the shard queue it came from; none for a lane), and for a message without
- * `turnq-call-stack` an empty stack and depth 1 unless it says otherwise. Headers present win.
+ * `queueType` (the type of the shard queue it came from; none for a lane). Headers present win; the
+ * chain context is never filled in (a message without it is invalid).
  */
 export function invocationWireOf(message: amqp.Message, queueType?: string): WireMessage {
   const wire = wireMessageOf(message);
@@ -98,10 +89,6 @@ export function invocationWireOf(message: amqp.Message, queueType?: string): Wir
   if (headers[HEADER.messageId] === undefined) {
     const id: unknown = message.properties.messageId;
     if (typeof id === 'string' && id !== '') headers[HEADER.messageId] = id;
-  }
-  if (headers[HEADER.callStack] === undefined) {
-    headers[HEADER.callStack] = '[]';
-    headers[HEADER.depth] ??= '1';
   }
   return wire;
 }
