@@ -115,6 +115,10 @@ export async function runBullmqBench(report: BenchReport, scale = Number(process
 
     // ---- plain BullMQ RPC (add + waitUntilFinished through QueueEvents) and turnq, side by side ----
     const rpcQueue = new Queue(`${ns}.raw.rpc`, { connection });
+    // Every pending waitUntilFinished adds a `closing` listener to the queue and two to QueueEvents:
+    // without these limits Node prints a MaxListenersExceededWarning (to stderr) again and again with
+    // 16 in flight, which slowed the baseline down. No behaviour of BullMQ changes.
+    rpcQueue.setMaxListeners(1000);
     const events = new QueueEvents(`${ns}.raw.rpc`, { connection });
     events.setMaxListeners(1000);
     await events.waitUntilReady();
