@@ -5,6 +5,8 @@
  *
  * - at most `prefetch` runnable deliveries are held; a parked delivery (waiting for a locked actor) does
  *   not count, so the fetch loop goes on and the chain holding the lock keeps flowing;
+ * - the fetch loop sends its fetches in batches sized to the queue's depth (one round trip for several
+ *   jobs), delivered in queue order;
  * - ack = `moveToCompleted` with this consumer's lock token (a stale holder's ack fails and is logged);
  * - requeue and close put the jobs back at the front of the wait list, oldest consumed first;
  * - undecodable or invalid jobs are dead-lettered, with an error reply when they have a reply address.
@@ -45,6 +47,12 @@ const LEASE_WAIT_MS = 100;
 
 /** Longest single wait for new jobs (seconds); the loop then checks again. */
 export const MARKER_WAIT_S = 5;
+
+/**
+ * Most fetches the loop sends at once (pipelined on one connection). A batch asks for one job more than
+ * the last batch got, up to this (and to the room in the window); see #run.
+ */
+export const MAX_FETCH_BATCH = 16;
 
 export interface ConsumerContext {
   /** Commands and scripts (fails fast while Redis is away). */
@@ -138,9 +146,19 @@ export class QueueConsumer {
     }, LOCK_MS / 2).unref();
   }
 
+  /**
+   * The fetch loop. Each round sends a batch of fetches at once (one round trip for all: Redis runs them
+   * in the order sent, one job each) and delivers what they got in that order. A batch asks for one job
+   * more than the previous one got, within the window's room and MAX_FETCH_BATCH, so it follows the
+   * queue's depth with at most one empty fetch per round. A batch that came back short (or empty) means
+   * the queue was empty when its last fetch ran: after an empty round BullMQ's marker may still be set,
+   * so `turnq-more-waiting` clears it when nothing waits, and the loop blocks on it until the next add.
+   */
   async #run(): Promise<void> {
+    let batch = 1;
     while (!this.#stopping) {
-      if (this.#runnable >= this.#prefetch) {
+      const room = this.#prefetch - this.#runnable;
+      if (room <= 0) {
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
         });
@@ -150,24 +168,42 @@ export class QueueConsumer {
         await sleep(LEASE_WAIT_MS);
         continue;
       }
-      let fetched: boolean;
+      const asked = Math.min(batch, room);
+      let got: number;
       try {
-        fetched = await this.#exclusive(async () => {
-          const job = await this.#worker.getNextJob(this.#token, { block: false });
-          if (job?.id === undefined) return false;
-          this.#take(job);
-          return true;
-        });
+        got = await this.#exclusive(() => this.#fetchBatch(asked));
       } catch (error) {
         if (this.#stopping) break;
         this.#context.logger.warn({ err: error, queue: this.queue }, 'fetching a job failed; retrying');
+        batch = 1;
         await sleep(200);
         continue;
       }
-      // Fetch again at once after a job. After an empty fetch, BullMQ's marker may still be set: clear it
-      // when nothing waits, so that the wait blocks instead of waking for nothing.
-      if (!fetched && !(await this.#moreWaiting())) await this.#waitForJobs();
+      batch = Math.min(MAX_FETCH_BATCH, got + 1);
+      if (got < asked && !(await this.#moreWaiting())) await this.#waitForJobs();
     }
+  }
+
+  /**
+   * Sends `count` fetches together and delivers the jobs in the order the fetches were sent (the order
+   * Redis ran them in: one connection, one code path up to the command); resolves with how many came.
+   * Fails (after delivering what came) when a fetch failed.
+   */
+  async #fetchBatch(count: number): Promise<number> {
+    const fetches: Promise<Job | undefined>[] = [];
+    for (let i = 0; i < count; i++) fetches.push(this.#worker.getNextJob(this.#token, { block: false }));
+    const results = await Promise.allSettled(fetches);
+    let got = 0;
+    let failure: Error | undefined;
+    for (const result of results) {
+      if (result.status === 'rejected') failure ??= result.reason instanceof Error ? result.reason : new Error(String(result.reason));
+      else if (result.value?.id !== undefined) {
+        this.#take(result.value);
+        got++;
+      }
+    }
+    if (failure !== undefined) throw failure;
+    return got;
   }
 
   /**
