@@ -1,7 +1,7 @@
 /**
  * The shard consumer's fetch loop sends several fetches at once when jobs wait (one round trip for a
- * batch), and still delivers them in queue order: a backlog of calls to one actor runs in the order it
- * was published.
+ * batch), acks arriving meanwhile go with its next round and fetch the next jobs, and the jobs are still
+ * delivered in queue order: a backlog of calls to one actor runs in the order it was published.
  */
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -21,14 +21,16 @@ redisTest('a backlog is fetched several jobs per round trip and served in queue 
   t.teardown(() => {
     redis.disconnect();
   });
-  // Fetches under way at once, over every BullMQ worker of this process.
+  // Fetches sent, and under way at once, over every BullMQ worker of this process.
   let fetching = 0;
   let most = 0;
   const prototype = Worker.prototype as {
     getNextJob: (this: Worker, ...args: Parameters<Worker['getNextJob']>) => ReturnType<Worker['getNextJob']>;
   };
   const original = prototype.getNextJob;
+  let fetches = 0;
   prototype.getNextJob = function (this: Worker, ...args) {
+    fetches++;
     fetching++;
     most = Math.max(most, fetching);
     return original.apply(this, args).finally(() => {
@@ -38,7 +40,6 @@ redisTest('a backlog is fetched several jobs per round trip and served in queue 
   t.teardown(() => {
     prototype.getNextJob = original;
   });
-
   // No owner for the shard while the calls are published: they wait in its queue.
   await cluster.hosts[0]?.stop();
   const journal = cluster.client.actor<Journal>('Journal', 'j');
@@ -54,6 +55,7 @@ redisTest('a backlog is fetched several jobs per round trip and served in queue 
     poll();
   });
   most = 0;
+  fetches = 0;
   await cluster.addWorker();
   t.deepEqual(
     await Promise.all(calls),
@@ -62,4 +64,5 @@ redisTest('a backlog is fetched several jobs per round trip and served in queue 
   );
   t.deepEqual(await journal.read(), range(100));
   t.true(most > 1, `fetches sent together: ${most}`);
+  t.true(fetches < 100, `acks fetched jobs while the loop was busy: ${fetches} plain fetches for 100 jobs`);
 });
