@@ -260,8 +260,9 @@ export class QueueConsumer {
   }
 
   /**
-   * Fetches run one at a time (the loop's, and the ack's `fetchNext`), each delivering what it got
-   * before the next starts: deliveries follow queue order, which per-actor order relies on.
+   * Fetches run one at a time (the loop's rounds, plain or of acks, and a lone ack's `fetchNext`), each
+   * delivering what it got before the next starts: deliveries follow queue order, which per-actor order
+   * relies on.
    */
   async #exclusive<T>(fetch: () => Promise<T>): Promise<T> {
     while (this.#fetching !== undefined) await this.#fetching;
