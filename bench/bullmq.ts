@@ -7,8 +7,8 @@
  *   (LPUSH + BRPOP echo) that shows what the reply-list design can reach;
  * - turnq over BullMQ (state in Redis): RPC p50/p99 with one call in flight, throughput with 16 and
  *   128 in flight over 1,000 Counter actors, and `A -> B -> A` chain latency; as ratios to the
- *   baselines. The RPC baselines and the turnq rows alternate over five rounds (medians reported), so
- *   that other load on the machine hits both alike. One shard queue, the baseline's single queue
+ *   baselines. The RPC baselines and the turnq rows alternate over seven rounds (medians reported, with
+ *   the spread of the per-round ratios), so that other load on the machine hits both alike. One shard queue, the baseline's single queue
  *   (BENCH_SHARDS=4 measures the default); CPU per call of this process and of Redis from /proc.
  */
 import { Queue, QueueEvents, Worker } from 'bullmq';
@@ -28,7 +28,15 @@ import { unlinkMatching } from '../src/state/redis-connection.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const ROUNDS = 5;
+/** Alternating rounds of the RPC baselines and the turnq rows (the machine is shared: medians reported). */
+const ROUNDS = 7;
+
+/** `1.94x (rounds 1.71-2.10x)`: the ratio of the medians, and the spread of the per-round ratios. */
+function ratioWithSpread(values: Measured[], bases: Measured[], field: 'rate' | 'p50Ms'): string {
+  const perRound = values.map((value, i) => value[field] / (bases[i]?.[field] ?? Number.NaN)).sort((a, b) => a - b);
+  const spread = `rounds ${perRound[0]?.toFixed(2) ?? '?'}-${perRound[perRound.length - 1]?.toFixed(2) ?? '?'}x`;
+  return `${ratio(median(values)[field], median(bases)[field])} (${spread})`;
+}
 
 export async function runBullmqBench(report: BenchReport, scale = Number(process.env.BENCH_SCALE ?? '1')): Promise<void> {
   /** Call counts scaled by BENCH_SCALE (0.2 for a quick run). */
@@ -115,6 +123,10 @@ export async function runBullmqBench(report: BenchReport, scale = Number(process
 
     // ---- plain BullMQ RPC (add + waitUntilFinished through QueueEvents) and turnq, side by side ----
     const rpcQueue = new Queue(`${ns}.raw.rpc`, { connection });
+    // Every pending waitUntilFinished adds a `closing` listener to the queue and two to QueueEvents:
+    // without these limits Node prints a MaxListenersExceededWarning (to stderr) again and again with
+    // 16 in flight, which slowed the baseline down. No behaviour of BullMQ changes.
+    rpcQueue.setMaxListeners(1000);
     const events = new QueueEvents(`${ns}.raw.rpc`, { connection });
     events.setMaxListeners(1000);
     await events.waitUntilReady();
@@ -187,13 +199,13 @@ export async function runBullmqBench(report: BenchReport, scale = Number(process
         suite: 'bullmq',
         name: 'turnq RPC (Counter.add, state saved), 1 in flight',
         ...one,
-        note: `p50 ${ratio(one.p50Ms, rpc1.p50Ms)} of waitUntilFinished (target < 1)`,
+        note: `p50 ${ratioWithSpread(rows.one ?? [], rows.rpc1 ?? [], 'p50Ms')} of waitUntilFinished (target < 1)`,
       });
       report.add({
         suite: 'bullmq',
         name: 'turnq RPC, 16 in flight, 1,000 actors',
         ...t16,
-        note: `${ratio(t16.rate, rpc16.rate)} waitUntilFinished with 16 (target >= 2); ${turnqCpu.note()}`,
+        note: `${ratioWithSpread(rows.t16 ?? [], rows.rpc16 ?? [], 'rate')} waitUntilFinished with 16 (target >= 2); ${turnqCpu.note()}`,
       });
       report.add({
         suite: 'bullmq',

@@ -11,6 +11,8 @@
  * - Depth past `maxStackDepth` fails with ACTOR_STACK_DEPTH before taking anything.
  * - When the last running turn of the holder ends, the state is saved (with the ids of the messages
  *   that produced it), then replies and acks go out, then the lock passes to the next waiting message.
+ *   The reply of that last turn may ride in the save itself (a store that pushes it to the transport's
+ *   reply list in the same atomic write): it then goes out only if the save succeeds.
  */
 import type { Logger } from 'pino';
 import { ACTOR_LINK, type Actor } from '../actor/actor.js';
@@ -21,7 +23,7 @@ import type { ActorTypeSettings } from '../config/config-schema.js';
 import { toWireError, TurnqError, type TurnqErrorOptions } from '../errors/turnq-error.js';
 import type { ErrorCode } from '../errors/error-codes.js';
 import type { Invocation, Reply } from '../protocol/invocation.js';
-import type { Fence } from '../state/state-store.js';
+import type { Fence, ListPush } from '../state/state-store.js';
 import { HandledRecord, NO_REPLY } from './handled-record.js';
 import type { Delivery } from '../transport/transport.js';
 import type { TurnFields } from '../events/runtime-events.js';
@@ -43,6 +45,12 @@ interface TurnState extends TurnContext {
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
+
+/** A save sent the turn's reply with the write (StateWrite.push): nothing is left to send. */
+const REPLIED = 'replied';
+
+/** How a save ended: its failure, REPLIED, or undefined (saved, or nothing to save; the reply is still owed). */
+type SaveOutcome = TurnqError | typeof REPLIED | undefined;
 
 /** The state as JSON for a turn's snapshot; undefined when it cannot be (the save then reports why). */
 function stateJson(state: unknown): string | undefined {
@@ -342,12 +350,12 @@ export class Activation implements ActorLink, TimerOwner {
       return;
     }
     this.#saving = true;
-    const saved = this.#save();
+    const saved = this.#save(work, reply);
     if (isThenable(saved)) {
       // #save never rejects; a throw in #release is a bug and surfaces as an unhandled rejection, as it
       // would surface from the transport's delivery on the synchronous path.
-      void Promise.resolve(saved).then((failure) => {
-        this.#release(work, reply, failure);
+      void Promise.resolve(saved).then((outcome) => {
+        this.#release(work, reply, outcome);
       });
     } else {
       this.#release(work, reply, saved);
@@ -355,12 +363,14 @@ export class Activation implements ActorLink, TimerOwner {
   }
 
   /**
-   * The outermost turn ended and the save is done: answer, ack, and pass the lock on. A save refused
-   * with STATE_FENCED means another worker owns the actor now: the chain's messages go back to their
-   * queue unanswered, for that owner to run and answer (acking them would lose a one-way send).
+   * The outermost turn ended and the save is done: answer (unless the save carried the reply), ack, and
+   * pass the lock on. A save refused with STATE_FENCED means another worker owns the actor now: the
+   * chain's messages go back to their queue unanswered, for that owner to run and answer (acking them
+   * would lose a one-way send).
    */
-  #release(work: Work, turnReply: Reply, failure: TurnqError | undefined): void {
+  #release(work: Work, turnReply: Reply, outcome: SaveOutcome): void {
     this.#saving = false;
+    const failure = outcome === REPLIED ? undefined : outcome;
     let reply = turnReply;
     if (failure !== undefined) {
       this.instance.state = JSON.parse(this.#committed);
@@ -368,7 +378,7 @@ export class Activation implements ActorLink, TimerOwner {
       reply = { correlationId: work.inv.messageId, status: 'error', error: failure.toWire() };
     }
     const fenced = failure?.code === 'STATE_FENCED';
-    if (!fenced) this.#sendReply(work, reply);
+    if (!fenced && outcome !== REPLIED) this.#sendReply(work, reply);
     const deliveries = this.#deferredAcks ?? [];
     this.#deferredAcks = null;
     if (work.delivery !== undefined) deliveries.push(work.delivery);
@@ -406,9 +416,10 @@ export class Activation implements ActorLink, TimerOwner {
 
   /**
    * Saves the state if it changed since the last save; gives the failure instead of throwing, at once
-   * when the store saved synchronously.
+   * when the store saved synchronously. With the turn (`work`, `reply`) that ends the lock, the reply
+   * rides in the write when the store can push it (REPLIED once saved; a failed save sent nothing).
    */
-  #save(): TurnqError | undefined | Promise<TurnqError | undefined> {
+  #save(work?: Work, reply?: Reply): SaveOutcome | Promise<SaveOutcome> {
     let json: string;
     try {
       json = JSON.stringify(this.instance.state) ?? 'null';
@@ -421,27 +432,37 @@ export class Activation implements ActorLink, TimerOwner {
       return undefined;
     }
     const handled = this.#handled?.takeUnsaved() ?? [];
-    const write: { json: string; handled: typeof handled; fence?: Fence; basedOn?: string } = { json, handled };
+    const write: { json: string; handled: typeof handled; fence?: Fence; basedOn?: string; push?: ListPush } = { json, handled };
     if (this.#fence !== undefined) write.fence = this.#fence;
     if (this.#version !== undefined) write.basedOn = this.#version;
+    const push = work === undefined || reply === undefined ? undefined : this.#replyPush(work, reply);
+    if (push !== undefined) write.push = push;
     let pending: Promise<string | undefined> | undefined;
     try {
       pending = this.#host.store.save(this.key, write);
     } catch (error) {
       return this.#saveFailed(error);
     }
-    if (!isThenable(pending)) return this.#saved(json, undefined);
+    const replied = push === undefined ? undefined : REPLIED;
+    if (!isThenable(pending)) return this.#saved(json, undefined, replied);
     return Promise.resolve(pending).then(
-      (version) => this.#saved(json, version),
+      (version) => this.#saved(json, version, replied),
       (error: unknown) => this.#saveFailed(error),
     );
   }
 
-  #saved(json: string, version: string | undefined): undefined {
+  #saved<R extends SaveOutcome>(json: string, version: string | undefined, outcome: R): R {
     this.#version = version;
     this.#committed = json;
     this.#synced = true;
-    return undefined;
+    return outcome;
+  }
+
+  /** The reply `work` is owed, as a push for the store to make with its write (when it can). */
+  #replyPush(work: Work, reply: Reply): ListPush | undefined {
+    const address = work.inv.replyTo;
+    if (address === undefined || work.delivery === undefined) return undefined;
+    return this.#host.replyPush(address, reply);
   }
 
   #saveFailed(error: unknown): TurnqError {
@@ -539,7 +560,7 @@ export class Activation implements ActorLink, TimerOwner {
       this.#host.logger.error({ err: error, actor: this.key }, 'onDeactivate threw');
     }
     const failure = await this.#save();
-    if (failure !== undefined) this.#host.logger.error({ code: failure.code, actor: this.key }, 'state not saved on deactivation');
+    if (failure instanceof TurnqError) this.#host.logger.error({ code: failure.code, actor: this.key }, 'state not saved on deactivation');
     this.status = 'gone';
     const events = this.#host.events;
     if (events.observed) events.emit({ type: 'deactivated', actor: this.key, worker: this.#host.workerId, reason });

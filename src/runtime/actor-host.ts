@@ -14,7 +14,7 @@ import { silentLogger } from '../logging/logger.js';
 import { randomId } from '../protocol/ids.js';
 import { actorKey, createInvocation, NO_DEADLINE, type ControlMessage, type Reply } from '../protocol/invocation.js';
 import { MemoryStateStore } from '../state/memory-state-store.js';
-import type { StateStore } from '../state/state-store.js';
+import type { ListPush, StateStore } from '../state/state-store.js';
 import type { Delivery, PublishRoute, Subscription, Transport } from '../transport/transport.js';
 import { Activation } from './activation.js';
 import { idKey } from './handled-record.js';
@@ -72,6 +72,8 @@ export class ActorHost implements HostContext {
   #quietWaiter: (() => void) | undefined;
   #stopped: Promise<void> | undefined;
   #turnCounter = 0;
+  /** Whether the store can push the transport's replies with its saves (undefined until first asked). */
+  #storePushes: boolean | undefined;
 
   constructor(options: ActorHostOptions) {
     this.config = options.config;
@@ -213,6 +215,14 @@ export class ActorHost implements HostContext {
     this.#transport.sendReply(address, reply)?.catch((error: unknown) => {
       this.logger.error({ err: error, correlationId: reply.correlationId }, 'reply not sent');
     });
+  }
+
+  replyPush(address: string, reply: Reply): ListPush | undefined {
+    if (this.#storePushes === false) return undefined;
+    const push = this.#transport.replyAsPush?.(address, reply);
+    // The transport's reply server does not change: once the store refuses it, it is not asked again.
+    this.#storePushes = push !== undefined && this.store.canPush?.(push) === true;
+    return this.#storePushes ? push : undefined;
   }
 
   isCancelled(messageId: string): boolean {

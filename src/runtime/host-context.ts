@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { CallOptions } from '../actor/actor-types.js';
 import type { RuntimeEvents } from '../events/runtime-events.js';
 import type { Reply } from '../protocol/invocation.js';
-import type { StateStore } from '../state/state-store.js';
+import type { ListPush, StateStore } from '../state/state-store.js';
 import type { TurnContext } from './turn-context.js';
 
 /** A call or one-way send an actor makes through a proxy. */
@@ -27,6 +27,8 @@ export interface HostContext {
   /** A turn id unique on this worker (frames name the worker too). */
   nextTurnId(): string;
   sendReply(address: string, reply: Reply): void;
+  /** The reply as a push the store can make with its save (StateWrite.push), when store and transport allow. */
+  replyPush(address: string, reply: Reply): ListPush | undefined;
   isCancelled(messageId: string): boolean;
   /** Counts the locks a chain holds on this worker (draining admits only chains already running). */
   chainLocked(reentrancyId: string, delta: 1 | -1): void;

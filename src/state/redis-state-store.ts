@@ -12,6 +12,10 @@
  * holds a newer epoch; otherwise the key is raised to the write's epoch. The BullMQ transport INCRs the
  * same key when a worker acquires a shard, so a stale owner is refused as soon as a new owner exists.
  *
+ * After-write push (StateWrite.push): the same script LPUSHes an opaque value (the transport's reply,
+ * already encoded) onto a list of the same Redis and sets its TTL, only once the write is applied, so a
+ * turn's save and its reply are one round trip; a refused or failed save pushes nothing.
+ *
  * Stale loads: a load gives the id of the write it read as `version` ('none' before any write), a save
  * returns the id of its own write, and a save passing that `basedOn` is refused with STATE_FENCED when
  * another writer saved the actor in between (a worker that lost a shard and got it back must not write
@@ -28,16 +32,26 @@ import { randomId } from '../protocol/ids.js';
 import type { Reply } from '../protocol/invocation.js';
 import { closeRedis, luaScript, openRedis, runScript } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
-import { HANDLED_RECORD_LIMIT, type HandledMessage, type LoadedState, type StateStore, type StateWrite } from './state-store.js';
+import {
+  HANDLED_RECORD_LIMIT,
+  type HandledMessage,
+  type ListPush,
+  type LoadedState,
+  type StateStore,
+  type StateWrite,
+} from './state-store.js';
 
 /**
- * KEYS[1] state key (HASH: `json`, `write`), KEYS[2] handled key, KEYS[3] fence key (ignored when ARGV[3] is '')
+ * KEYS[1] state key (HASH: `json`, `write`), KEYS[2] handled key, KEYS[3] fence key (ignored when ARGV[3] is ''),
+ * KEYS[4] (optional) a list to push ARGV[6] onto once the write is applied (StateWrite.push)
  * ARGV[1] state JSON, ARGV[2] handled record limit, ARGV[3] fencing epoch or '', ARGV[4] write id,
  * ARGV[5] expected id of the current write ('' no check, 'none' the actor must have no state yet),
- * ARGV[6..] handled entries (JSON), oldest first
- * Returns {0, newest epoch} when written; {1, 0} when this write id was already applied (a retry after a
- * lost answer: nothing done again); {-1, newest epoch} when fenced; {-2, 0} when the state changed since
- * the writer loaded it (another writer came in between). Nothing is written in the last two cases.
+ * ARGV[6] value to LPUSH on KEYS[4] and ARGV[7] the TTL (ms) PEXPIRE then sets on it (both '' without
+ * KEYS[4]), ARGV[8..] handled entries (JSON), oldest first
+ * Returns {0, newest epoch} when written (and pushed); {1, 0} when this write id was already applied (a
+ * retry after a lost answer: nothing done again, the push included); {-1, newest epoch} when fenced;
+ * {-2, 0} when the state changed since the writer loaded it (another writer came in between). Nothing
+ * is written or pushed in the last two cases.
  */
 export const SAVE_SCRIPT = luaScript(
   'turnq-save-state',
@@ -55,9 +69,13 @@ if ARGV[3] ~= '' then
   end
 end
 redis.call('HSET', KEYS[1], 'json', ARGV[1], 'write', ARGV[4])
-if #ARGV > 5 then
-  redis.call('RPUSH', KEYS[2], unpack(ARGV, 6))
+if #ARGV > 7 then
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, 8))
   redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+end
+if #KEYS > 3 then
+  redis.call('LPUSH', KEYS[4], ARGV[6])
+  redis.call('PEXPIRE', KEYS[4], ARGV[7])
 end
 return {0, newest}`,
 );
@@ -105,11 +123,19 @@ export class RedisStateStore implements StateStore {
   readonly kind = 'redis';
   readonly namespace: string;
   readonly #redis: Redis;
+  /** The URL this store connected to: the server a StateWrite.push must name. */
+  readonly #url: string;
   #closed = false;
 
-  constructor(redis: Redis, namespace: string) {
+  constructor(redis: Redis, namespace: string, url: string) {
     this.#redis = redis;
     this.namespace = namespace;
+    this.#url = url;
+  }
+
+  /** A push to a list on the very server (and database) this store writes to. */
+  canPush(push: ListPush): boolean {
+    return push.server === this.#url;
   }
 
   async load(actorKey: string): Promise<LoadedState> {
@@ -144,17 +170,18 @@ export class RedisStateStore implements StateStore {
       .slice(-HANDLED_RECORD_LIMIT)
       .map((h) => JSON.stringify({ id: h.messageId, reply: h.reply } satisfies StoredHandled));
     const writeId = randomId();
+    const keys = [redisKeys.state(ns, actorKey), redisKeys.handled(ns, actorKey), redisKeys.fence(ns, fence?.scope ?? '-')];
+    const push = write.push;
+    if (push !== undefined) {
+      if (!this.canPush(push))
+        throw new TurnqError('STATE_STORE_FAILED', { actor: actorKey, message: `state store cannot push to ${push.server}` });
+      keys.push(push.key);
+    }
     let result: unknown;
     try {
       const expected = write.basedOn ?? '';
-      result = await retrying(() =>
-        runScript(
-          this.#redis,
-          SAVE_SCRIPT,
-          [redisKeys.state(ns, actorKey), redisKeys.handled(ns, actorKey), redisKeys.fence(ns, fence?.scope ?? '-')],
-          [write.json, HANDLED_RECORD_LIMIT, fence === undefined ? '' : fence.epoch, writeId, expected, ...entries],
-        ),
-      );
+      const args = [write.json, HANDLED_RECORD_LIMIT, fence === undefined ? '' : fence.epoch, writeId, expected];
+      result = await retrying(() => runScript(this.#redis, SAVE_SCRIPT, keys, [...args, push?.value ?? '', push?.ttlMs ?? '', ...entries]));
     } catch (error) {
       throw storeFailed(actorKey, error);
     }
@@ -202,5 +229,5 @@ export async function openRedisStateStore(url: string, namespace: string): Promi
   } catch (error) {
     throw new TurnqError('STATE_STORE_FAILED', { message: `state store: cannot reach Redis at ${url}: ${String(error)}`, cause: error });
   }
-  return new RedisStateStore(redis, namespace);
+  return new RedisStateStore(redis, namespace, url);
 }

@@ -36,6 +36,22 @@ export interface Fence {
   readonly epoch: number;
 }
 
+/**
+ * A push onto a list that a store makes in the same atomic step as a write, and only when the write is
+ * applied: a transport's message, already encoded, that must go out once the state is saved and not
+ * before (turnq's BullMQ transport hands the reply of the turn being saved this way, so that save and
+ * reply cost one round trip). The store does not read the value; a store that cannot reach `server`
+ * (`canPush` false, or no `canPush`) is never given one, and the message is then sent the usual way.
+ */
+export interface ListPush {
+  /** The server the list lives on, as its URL (`redis://host:port/db`). */
+  readonly server: string;
+  readonly key: string;
+  readonly value: string;
+  /** Expiry set on the list with each push, milliseconds. */
+  readonly ttlMs: number;
+}
+
 export interface StateWrite {
   readonly json: string;
   /** Messages handled since the last write, oldest first. */
@@ -43,6 +59,11 @@ export interface StateWrite {
   readonly fence?: Fence;
   /** The version this write starts from: the one loaded, or the one the previous save returned. */
   readonly basedOn?: string;
+  /**
+   * Pushed when the write is applied (once, even when the save is sent again after a lost answer);
+   * never when it is refused or fails. Only for a store whose `canPush` accepts it.
+   */
+  readonly push?: ListPush;
 }
 
 export interface StateStore {
@@ -54,5 +75,7 @@ export interface StateStore {
    * synchronously (the in-process one) returns nothing, which spares the turn a promise.
    */
   save(actorKey: string, write: StateWrite): Promise<string | undefined> | undefined;
+  /** True when this store can make `push` with a write (it reaches the push's server). */
+  canPush?(push: ListPush): boolean;
   close(): Promise<void>;
 }

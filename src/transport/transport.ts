@@ -12,7 +12,7 @@
  */
 import type { TurnqError } from '../errors/turnq-error.js';
 import type { WireMessage } from '../protocol/codec.js';
-import type { Fence } from '../state/state-store.js';
+import type { Fence, ListPush } from '../state/state-store.js';
 import type { ControlMessage, Invocation, Lane, Reply, Route } from '../protocol/invocation.js';
 
 /** Where an invocation is published: a shard queue (computed by the caller) or a worker's lane. */
@@ -83,6 +83,12 @@ export interface Transport {
   openReplies(clientId: string, onReply: (reply: Reply) => void): Promise<ReplyEndpoint>;
   /** Send a reply; a transport that hands it over synchronously (memory) returns nothing. */
   sendReply(address: string, reply: Reply): Promise<void> | void;
+  /**
+   * The reply as the list push that `sendReply` would make, for a state store that can make it with
+   * the save of the turn (StateWrite.push): transports whose reply addresses are lists on a server a
+   * store may share (BullMQ). Absent or undefined: the reply goes through `sendReply`.
+   */
+  replyAsPush?(address: string, reply: Reply): ListPush | undefined;
   consume(spec: ConsumeSpec): Promise<Subscription>;
   /** Send to the control channel of every worker. */
   broadcast(message: ControlMessage): Promise<void>;

@@ -1,14 +1,14 @@
 /**
  * The Redis state store against a real Redis: state and handled messages round-trip, the handled
- * record is bounded, fencing refuses older epochs and writes nothing, and an unreachable Redis is a
- * coded, retryable error.
+ * record is bounded, fencing refuses older epochs and writes nothing, a push given with a save (the
+ * turn's reply) is made only with an applied write, and an unreachable Redis is a coded, retryable error.
  */
 import { Redis } from 'ioredis';
 import { TurnqError } from '../../src/errors/turnq-error.js';
 import { redisKeys } from '../../src/state/redis-keys.js';
 import { runScript } from '../../src/state/redis-connection.js';
 import { openRedisStateStore, SAVE_SCRIPT } from '../../src/state/redis-state-store.js';
-import { HANDLED_RECORD_LIMIT, type HandledMessage } from '../../src/state/state-store.js';
+import { HANDLED_RECORD_LIMIT, type HandledMessage, type ListPush } from '../../src/state/state-store.js';
 import { REDIS_URL, redisTest } from './redis-test.js';
 
 const ok = (id: string, result: unknown): HandledMessage => ({ messageId: id, reply: { correlationId: id, status: 'ok', result } });
@@ -95,9 +95,40 @@ redisTest('a save sent again after its answer was lost is applied once (write id
   });
   const keys = [redisKeys.state(ns, 'Counter/1'), redisKeys.handled(ns, 'Counter/1'), redisKeys.fence(ns, 's')];
   const entry = JSON.stringify({ id: 'm1', reply: null });
-  t.deepEqual(await runScript(redis, SAVE_SCRIPT, keys, ['{"count":1}', HANDLED_RECORD_LIMIT, 1, 'w1', '', entry]), [0, 1]);
+  const replies = `${ns}.reply.c`;
+  const args = ['{"count":1}', HANDLED_RECORD_LIMIT, 1, 'w1', '', 'the reply', 60_000, entry];
+  t.deepEqual(await runScript(redis, SAVE_SCRIPT, [...keys, replies], args), [0, 1]);
   // The same write again (as a retry after a lost connection would send it), even after a newer epoch.
   await redis.incr(redisKeys.fence(ns, 's'));
-  t.deepEqual(await runScript(redis, SAVE_SCRIPT, keys, ['{"count":1}', HANDLED_RECORD_LIMIT, 1, 'w1', '', entry]), [1, 0]);
+  t.deepEqual(await runScript(redis, SAVE_SCRIPT, [...keys, replies], args), [1, 0]);
   t.deepEqual(await redis.lrange(keys[1] as string, 0, -1), [entry]);
+  t.deepEqual(await redis.lrange(replies, 0, -1), ['the reply'], 'its push made once too');
+});
+
+redisTest('a push given with a save is made when the write is applied, never when it is refused', async (t, ns) => {
+  const store = await openRedisStateStore(REDIS_URL, ns);
+  t.teardown(() => store.close());
+  const redis = new Redis(REDIS_URL);
+  t.teardown(() => {
+    redis.disconnect();
+  });
+  const key = `${ns}.reply.client`;
+  const push = (value: string): ListPush => ({ server: REDIS_URL, key, value, ttlMs: 60_000 });
+  t.true(store.canPush(push('x')));
+  t.false(store.canPush({ ...push('x'), server: 'redis://elsewhere:6379' }), 'another server: the reply goes the usual way');
+  const scope = `${ns}.shard.Counter.0`;
+  const first = await store.save('Counter/1', { json: '1', handled: [ok('a', 1)], fence: { scope, epoch: 2 }, push: push('reply a') });
+  t.deepEqual(await redis.lrange(key, 0, -1), ['reply a']);
+  const ttl = await redis.pttl(key);
+  t.true(ttl > 0 && ttl <= 60_000);
+  // Fenced (an older epoch) and stale (another writer came in between): nothing written, nothing pushed.
+  await t.throwsAsync(store.save('Counter/1', { json: '2', handled: [ok('b', 2)], fence: { scope, epoch: 1 }, push: push('reply b') }), {
+    code: 'STATE_FENCED',
+  });
+  await store.save('Counter/1', { json: '3', handled: [], basedOn: first });
+  await t.throwsAsync(store.save('Counter/1', { json: '4', handled: [ok('c', 4)], basedOn: first, push: push('reply c') }), {
+    code: 'STATE_FENCED',
+  });
+  t.deepEqual(await redis.lrange(key, 0, -1), ['reply a']);
+  t.is((await store.load('Counter/1')).json, '3');
 });

@@ -5,7 +5,8 @@
  *
  * - shard ownership: one worker at a time per shard queue, by lease and fencing epoch (shard-owner.ts);
  * - the priority lane: a queue per worker consumed by its own BullMQ worker with no window;
- * - replies: a Redis list per client (reply-list.ts);
+ * - replies: a Redis list per client (reply-list.ts); a state store on the same Redis pushes the reply of a
+ *   turn inside its save script (replyAsPush);
  * - control messages (cancellations): Redis pub/sub on `<ns>.control`;
  * - registry: `<ns>:types` (SET of hosted actor types: publishing to another type fails at once with
  *   ACTOR_TYPE_UNKNOWN) and `<ns>:lanes` (ZSET of live lanes scored by expiry: publishing to a lane that
@@ -23,12 +24,13 @@ import { actorKey, type ControlMessage, type Invocation, type Reply } from '../.
 import { names } from '../../protocol/sharding.js';
 import { closeRedis, openRedis } from '../../state/redis-connection.js';
 import { BULL_PREFIX, redisKeys } from '../../state/redis-keys.js';
+import type { ListPush } from '../../state/state-store.js';
 import type { TransportSettings } from '../create-transport.js';
 import { transportLogger } from '../transport-logger.js';
 import type { ConsumeSpec, PublishRoute, ReplyEndpoint, Subscription, Transport } from '../transport.js';
 import { JOB_OPTIONS, toEnvelope } from './job-envelope.js';
 import { QueueConsumer, type ConsumerContext } from './queue-consumer.js';
-import { openReplyList, pushReply } from './reply-list.js';
+import { openReplyList, pushReply, replyListPush } from './reply-list.js';
 import { ShardOwner } from './shard-owner.js';
 
 /** The broker did not take what was sent: retryable. */
@@ -141,6 +143,11 @@ export class BullmqTransport implements Transport {
     } catch (error) {
       throw publishFailed(`sending a reply to ${address}`, error);
     }
+  }
+
+  /** A reply list lives on this transport's Redis: a store on the same URL can push the reply with its save. */
+  replyAsPush(address: string, reply: Reply): ListPush {
+    return replyListPush(this.#url, address, reply);
   }
 
   async broadcast(message: ControlMessage): Promise<void> {

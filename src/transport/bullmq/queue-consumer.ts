@@ -5,6 +5,8 @@
  *
  * - at most `prefetch` runnable deliveries are held; a parked delivery (waiting for a locked actor) does
  *   not count, so the fetch loop goes on and the chain holding the lock keeps flowing;
+ * - the fetch loop sends its fetches in batches sized to the queue's depth (one round trip for several
+ *   jobs), delivered in queue order; acks that arrive meanwhile go with its next round and fetch too;
  * - ack = `moveToCompleted` with this consumer's lock token (a stale holder's ack fails and is logged);
  * - requeue and close put the jobs back at the front of the wait list, oldest consumed first;
  * - undecodable or invalid jobs are dead-lettered, with an error reply when they have a reply address.
@@ -45,6 +47,12 @@ const LEASE_WAIT_MS = 100;
 
 /** Longest single wait for new jobs (seconds); the loop then checks again. */
 export const MARKER_WAIT_S = 5;
+
+/**
+ * Most fetches the loop sends at once (pipelined on one connection). A batch asks for one job more than
+ * the last batch got, up to this (and to the room in the window); see #run.
+ */
+export const MAX_FETCH_BATCH = 16;
 
 export interface ConsumerContext {
   /** Commands and scripts (fails fast while Redis is away). */
@@ -90,6 +98,10 @@ export class QueueConsumer {
   #blocking: Redis | undefined;
   /** Set while a fetch is under way (see #exclusive). */
   #fetching: Promise<void> | undefined;
+  /** True while the loop runs rounds (not waiting): acks then wait for its next round, which fetches. */
+  #looping = false;
+  /** Acks left for the loop's next round (see #ackRound). */
+  #acks: Job[] = [];
   readonly #markerKey: string;
   readonly #markerKeys: string[];
 
@@ -138,41 +150,119 @@ export class QueueConsumer {
     }, LOCK_MS / 2).unref();
   }
 
+  /**
+   * The fetch loop. Each round sends a batch of fetches at once (one round trip for all: Redis runs them
+   * in the order sent, one job each) and delivers what they got in that order. A batch asks for one job
+   * more than the previous one got, within the window's room and MAX_FETCH_BATCH, so it follows the
+   * queue's depth with at most one empty fetch per round. Acks that come while the loop runs rounds wait
+   * for its next round, which sends them together, each fetching the next job in the same script
+   * (#ackRound): under load a job costs one script for its ack and the next fetch, not two. A round that
+   * came back short (or empty) means the queue was empty when its last fetch ran: after an empty round
+   * BullMQ's marker may still be set, so `turnq-more-waiting` clears it when nothing waits, and the loop
+   * blocks on it until the next add. Whenever the loop waits, the acks left for it go out at once.
+   */
   async #run(): Promise<void> {
+    let batch = 1;
+    this.#looping = true;
     while (!this.#stopping) {
-      if (this.#runnable >= this.#prefetch) {
+      const room = this.#prefetch - this.#runnable;
+      if (room <= 0) {
+        this.#idle();
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
         });
+        this.#looping = true;
         continue;
       }
       if (!this.#mayFetch()) {
+        this.#idle();
         await sleep(LEASE_WAIT_MS);
+        this.#looping = true;
         continue;
       }
-      let fetched: boolean;
+      let asked = 0;
+      let got: number;
       try {
-        fetched = await this.#exclusive(async () => {
-          const job = await this.#worker.getNextJob(this.#token, { block: false });
-          if (job?.id === undefined) return false;
-          this.#take(job);
-          return true;
+        got = await this.#exclusive(() => {
+          // Acks left for this round carry its fetches; without any, plain fetches.
+          const acks = this.#acks;
+          this.#acks = [];
+          asked = Math.max(0, Math.min(acks.length > 0 ? acks.length : batch, this.#prefetch - this.#runnable));
+          return acks.length > 0 ? this.#ackRound(acks, asked) : this.#fetchBatch(asked);
         });
       } catch (error) {
         if (this.#stopping) break;
         this.#context.logger.warn({ err: error, queue: this.queue }, 'fetching a job failed; retrying');
+        batch = 1;
+        this.#idle();
         await sleep(200);
+        this.#looping = true;
         continue;
       }
-      // Fetch again at once after a job. After an empty fetch, BullMQ's marker may still be set: clear it
-      // when nothing waits, so that the wait blocks instead of waking for nothing.
-      if (!fetched && !(await this.#moreWaiting())) await this.#waitForJobs();
+      batch = Math.min(MAX_FETCH_BATCH, got + 1);
+      if (got < asked) {
+        this.#idle();
+        if (!(await this.#moreWaiting())) await this.#waitForJobs();
+        this.#looping = true;
+      }
     }
+    this.#idle();
+  }
+
+  /** The loop stops running rounds for a while: the acks left for it go out now, without fetching. */
+  #idle(): void {
+    this.#looping = false;
+    const acks = this.#acks;
+    this.#acks = [];
+    for (const job of acks) void this.#track(job.moveToCompleted(null, this.#token, false), 'acknowledging a job');
   }
 
   /**
-   * Fetches run one at a time (the loop's, and the ack's `fetchNext`), each delivering what it got
-   * before the next starts: deliveries follow queue order, which per-actor order relies on.
+   * Sends the acks left for this round together, the first `fetches` of them fetching the next job in the
+   * same script (`moveToCompleted(…, fetchNext)`), and delivers the jobs in the order sent; resolves with
+   * how many came. A failed ack is logged (the job stays active, as a failed plain ack leaves it).
+   */
+  async #ackRound(acks: readonly Job[], fetches: number): Promise<number> {
+    const results = await Promise.all(
+      acks.map((job, i) => this.#track(job.moveToCompleted(null, this.#token, i < fetches), 'acknowledging a job')),
+    );
+    let got = 0;
+    for (const result of results) {
+      try {
+        if (await this.#takeFetched(result)) got++;
+      } catch (error) {
+        this.#context.logger.warn({ err: error, queue: this.queue }, 'reading a fetched job failed');
+      }
+    }
+    return got;
+  }
+
+  /**
+   * Sends `count` fetches together and delivers the jobs in the order the fetches were sent (the order
+   * Redis ran them in: one connection, one code path up to the command); resolves with how many came.
+   * Fails (after delivering what came) when a fetch failed.
+   */
+  async #fetchBatch(count: number): Promise<number> {
+    const fetches: Promise<Job | undefined>[] = [];
+    for (let i = 0; i < count; i++) fetches.push(this.#worker.getNextJob(this.#token, { block: false }));
+    const results = await Promise.allSettled(fetches);
+    let got = 0;
+    let failure: Error | undefined;
+    for (const result of results) {
+      if (result.status === 'rejected') failure ??= result.reason instanceof Error ? result.reason : new Error(String(result.reason));
+      else if (result.value?.id !== undefined) {
+        this.#take(result.value);
+        got++;
+      }
+    }
+    if (failure !== undefined) throw failure;
+    return got;
+  }
+
+  /**
+   * Fetches run one at a time (the loop's rounds, plain or of acks, and a lone ack's `fetchNext`), each
+   * delivering what it got before the next starts: deliveries follow queue order, which per-actor order
+   * relies on.
    */
   async #exclusive<T>(fetch: () => Promise<T>): Promise<T> {
     while (this.#fetching !== undefined) await this.#fetching;
@@ -254,6 +344,12 @@ export class QueueConsumer {
     };
     const complete = (): void => {
       if (!release()) return;
+      if (this.#looping && !this.#stopping) {
+        // The loop's next round sends it, with a fetch.
+        this.#acks.push(job);
+        this.#wakeLoop();
+        return;
+      }
       // With room in the window, the ack fetches the next job in the same script (as BullMQ's own
       // processing loop does): one round trip per job under load instead of two.
       if (this.#stopping || this.#runnable >= this.#prefetch || this.#fetching !== undefined || !this.#mayFetch()) {
@@ -312,11 +408,13 @@ export class QueueConsumer {
   }
 
   /** A job handed back by `moveToCompleted(…, fetchNext)`: delivered like one the loop fetched. */
-  async #takeFetched(result: unknown): Promise<void> {
-    if (!Array.isArray(result) || result[0] === undefined || result[0] === null || result[0] === 0) return;
+  async #takeFetched(result: unknown): Promise<boolean> {
+    if (!Array.isArray(result) || result[0] === undefined || result[0] === null || result[0] === 0) return false;
     const worker = this.#worker as unknown as WorkerInternals;
     const next = await worker.nextJobFromJobData(result[0], result[1] as string, this.#token);
-    if (next?.id !== undefined) this.#take(next);
+    if (next?.id === undefined) return false;
+    this.#take(next);
+    return true;
   }
 
   #extendLocks(): void {
@@ -340,6 +438,7 @@ export class QueueConsumer {
     if (this.#stopping) return;
     this.#stopping = true;
     clearInterval(this.#lockTimer);
+    this.#idle();
     this.#wakeLoop();
     // Interrupts a blocking wait; a fetch already under way ends and lands in #held.
     this.#blocking?.disconnect();

@@ -3,6 +3,8 @@
  * LPUSHes the reply envelope `{"headers":{…},"body":"<JSON text>"}` and sets a TTL of REPLY_TTL_MS on the
  * list (so that replies to a client that is gone expire); the client pops them (BLMPOP … RIGHT COUNT 128: oldest first, many per round trip) on a
  * connection of its own.
+ * A turn that saves its state to the same Redis hands its reply to the store instead (replyListPush), which
+ * pushes it the same way inside its save script.
  * Chosen over BullMQ's QueueEvents, which is slower and trims its stream (docs/protocol.md has
  * the measurements).
  */
@@ -12,6 +14,7 @@ import type { Logger } from 'pino';
 import { decodeReply, encodeReply } from '../../protocol/codec.js';
 import type { Reply } from '../../protocol/invocation.js';
 import { luaScript, openRedis, runScript } from '../../state/redis-connection.js';
+import type { ListPush } from '../../state/state-store.js';
 import type { ReplyEndpoint } from '../transport.js';
 import { fromEnvelope, toEnvelope } from './job-envelope.js';
 
@@ -30,8 +33,21 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return n`,
 );
 
+/** The reply envelope as pushed on a reply list (JSON text). */
+function replyText(reply: Reply): string {
+  return JSON.stringify(toEnvelope(encodeReply(reply)));
+}
+
 export async function pushReply(redis: Redis, address: string, reply: Reply): Promise<void> {
-  await runScript(redis, PUSH_REPLY_SCRIPT, [address], [JSON.stringify(toEnvelope(encodeReply(reply))), REPLY_TTL_MS]);
+  await runScript(redis, PUSH_REPLY_SCRIPT, [address], [replyText(reply), REPLY_TTL_MS]);
+}
+
+/**
+ * The same push (LPUSH of the envelope on the list, then PEXPIRE REPLY_TTL_MS) described for a state
+ * store on `server` to make with its save (StateWrite.push).
+ */
+export function replyListPush(server: string, address: string, reply: Reply): ListPush {
+  return { server, key: address, value: replyText(reply), ttlMs: REPLY_TTL_MS };
 }
 
 /** Opens a reply list consumer on its own connection; replies go to `onReply`. */
