@@ -2,7 +2,7 @@
  * Redis connections and Lua script calls shared by the Redis state store and the BullMQ transport.
  *
  * - `openRedis(url, role)` opens an ioredis connection (RESP3 is ioredis 6's default), batches its
- *   socket writes per turn of the event loop (redis-write-batching.ts) and waits for
+ *   socket writes per turn of the event loop (src/net/coalesce-writes.ts) and waits for
  *   `ready`. Roles: `command` (ordinary commands, retried a few times across reconnects, then failing
  *   with an error the callers map to a retryable code), `blocking` (BRPOP loops and BullMQ workers:
  *   `maxRetriesPerRequest: null`, as BullMQ requires), `subscriber` (pub/sub).
@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { batchSocketWrites } from './redis-write-batching.js';
+import { coalesceRedisWrites } from '../net/coalesce-writes.js';
 
 export type RedisRole = 'command' | 'blocking' | 'subscriber';
 
@@ -46,7 +46,7 @@ export async function openRedis(url: string, role: RedisRole, logger?: Logger): 
   redis.on('error', (error: unknown) => {
     logger?.warn({ err: error, role }, 'Redis connection error');
   });
-  if (role !== 'subscriber') batchSocketWrites(redis);
+  if (role !== 'subscriber') coalesceRedisWrites(redis);
   try {
     await redis.connect();
   } catch (error) {

@@ -10,12 +10,14 @@
  *   can find (and close) a process's own connections with `rabbitmqctl list_connections name`.
  * - Writes: amqplib writes every frame to the socket on its own (one syscall and, with noDelay, one
  *   TCP segment each); the socket is corked on the first write of a tick and uncorked on the next
- *   tick, so the frames of all the publishes and acks of one tick leave in one writev.
+ *   tick, so the frames of all the publishes and acks of one tick leave in one writev
+ *   (src/net/coalesce-writes.ts, shared with the Redis connections).
  * - Reconnect: exponential backoff from 100 ms to 5 s with ±20 % jitter, forever, until `close()`.
  */
 import * as amqp from 'amqplib';
 import type { Logger } from 'pino';
 import { TurnqError } from '../../errors/turnq-error.js';
+import { coalesceWrites, isCorkable } from '../../net/coalesce-writes.js';
 
 export interface ConnectionUser {
   /** Called after each (re)connect, in registration order; a rejection drops the connection and retries. */
@@ -110,7 +112,7 @@ export class AmqpConnection {
       await connection.close();
       throw new TurnqError('TRANSPORT_CLOSED');
     }
-    coalesceWrites(connection);
+    coalesceModelWrites(connection);
     const generation = this.#generation + 1;
     connection.on('error', (error: Error) => {
       this.#options.logger.warn({ err: error, connection: this.name }, 'RabbitMQ connection error');
@@ -212,35 +214,8 @@ export class AmqpConnection {
   }
 }
 
-interface CorkableSocket {
-  write: (...args: unknown[]) => boolean;
-  cork(): void;
-  uncork(): void;
-}
-
-/** Corks the connection's socket for the rest of the tick at its first write (see the file comment). */
-function coalesceWrites(model: amqp.ChannelModel): void {
-  const stream = (model as unknown as { connection?: { stream?: Partial<CorkableSocket> } }).connection?.stream;
-  if (
-    stream === undefined ||
-    typeof stream.write !== 'function' ||
-    typeof stream.cork !== 'function' ||
-    typeof stream.uncork !== 'function'
-  )
-    return;
-  const socket = stream as CorkableSocket;
-  const write = socket.write.bind(socket);
-  let corked = false;
-  const uncork = (): void => {
-    corked = false;
-    socket.uncork();
-  };
-  socket.write = (...args: unknown[]): boolean => {
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      process.nextTick(uncork);
-    }
-    return write(...args);
-  };
+/** The socket under amqplib's connection, its writes coalesced per turn (src/net/coalesce-writes.ts). */
+function coalesceModelWrites(model: amqp.ChannelModel): void {
+  const stream: unknown = (model as unknown as { connection?: { stream?: unknown } }).connection?.stream;
+  if (isCorkable(stream)) coalesceWrites(stream);
 }

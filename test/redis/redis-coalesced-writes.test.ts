@@ -1,5 +1,5 @@
 /**
- * Socket write batching on Redis connections (src/state/redis-write-batching.ts): the commands one turn
+ * Socket write batching on Redis connections (src/net/coalesce-writes.ts): the commands one turn
  * of the event loop issues leave together once the turn is over, each gets its own reply in order, and
  * a reconnected connection's new socket is batched too.
  */
