@@ -16,6 +16,54 @@ export interface QueuedMessage {
   readonly invocation: Invocation | undefined;
   readonly seq: number;
   redeliveries: number;
+  /** The list of unacked deliveries holding it, and its neighbours there (see UnackedList). */
+  holder: UnackedList | undefined;
+  prev: QueuedMessage | undefined;
+  next: QueuedMessage | undefined;
+}
+
+/**
+ * The deliveries a consumer holds unacked, in delivery order: a list threaded through the entries
+ * themselves, so holding and settling a delivery allocates nothing (a Set made a new hash table each
+ * time it emptied, which it did after nearly every delivery).
+ */
+export class UnackedList {
+  #head: QueuedMessage | undefined;
+  #tail: QueuedMessage | undefined;
+
+  add(entry: QueuedMessage): void {
+    entry.holder = this;
+    entry.prev = this.#tail;
+    entry.next = undefined;
+    if (this.#tail === undefined) this.#head = entry;
+    else this.#tail.next = entry;
+    this.#tail = entry;
+  }
+
+  /** Removes `entry`; false if this list does not hold it (already settled, or another consumer's). */
+  delete(entry: QueuedMessage): boolean {
+    if (entry.holder !== this) return false;
+    const { prev, next } = entry;
+    if (prev === undefined) this.#head = next;
+    else prev.next = next;
+    if (next === undefined) this.#tail = prev;
+    else next.prev = prev;
+    entry.holder = entry.prev = entry.next = undefined;
+    return true;
+  }
+
+  /** Removes every entry, returning them in delivery order. */
+  takeAll(): QueuedMessage[] {
+    const entries: QueuedMessage[] = [];
+    for (let entry = this.#head; entry !== undefined;) {
+      const next = entry.next;
+      entry.holder = entry.prev = entry.next = undefined;
+      entries.push(entry);
+      entry = next;
+    }
+    this.#head = this.#tail = undefined;
+    return entries;
+  }
 }
 
 export interface DeadLetter {
@@ -31,7 +79,7 @@ export interface MemoryConsumer {
   inFlight: number;
   readonly prefetch: number;
   /** Unacked deliveries, returned to the queue when the consumer is removed. */
-  readonly unacked: Set<QueuedMessage>;
+  readonly unacked: UnackedList;
   deliver(entry: QueuedMessage): void;
 }
 
@@ -150,6 +198,6 @@ export class MemoryBroker {
   }
 
   enqueue(queue: MemoryQueue, message: WireMessage | undefined, invocation?: Invocation): void {
-    queue.push({ message, invocation, seq: this.#seq++, redeliveries: 0 });
+    queue.push({ message, invocation, seq: this.#seq++, redeliveries: 0, holder: undefined, prev: undefined, next: undefined });
   }
 }

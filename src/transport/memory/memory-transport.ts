@@ -9,7 +9,7 @@ import { decodeDelivered, type WireMessage } from '../../protocol/codec.js';
 import { actorKey, type ControlMessage, type Invocation, type Reply } from '../../protocol/invocation.js';
 import { names } from '../../protocol/sharding.js';
 import type { ConsumeSpec, Delivery, PublishRoute, ReplyEndpoint, Subscription, Transport } from '../transport.js';
-import { MemoryBroker, type MemoryConsumer, type MemoryQueue, type QueuedMessage } from './memory-broker.js';
+import { MemoryBroker, UnackedList, type MemoryConsumer, type MemoryQueue, type QueuedMessage } from './memory-broker.js';
 import { MemoryDelivery, recordDeadLetter, settleEntry, type ConsumerBinding } from './memory-delivery.js';
 
 /**
@@ -177,7 +177,7 @@ export class MemoryTransport implements Transport {
       const consumer: MemoryConsumer = {
         inFlight: 0,
         prefetch,
-        unacked: new Set(),
+        unacked: new UnackedList(),
         deliver: (entry) => {
           this.#deliver(binding, entry, spec);
         },
@@ -204,8 +204,7 @@ export class MemoryTransport implements Transport {
         for (const { queue, consumer } of attached) {
           const index = queue.consumers.indexOf(consumer);
           if (index >= 0) queue.consumers.splice(index, 1);
-          queue.returnToFront([...consumer.unacked]);
-          consumer.unacked.clear();
+          queue.returnToFront(consumer.unacked.takeAll());
         }
         this.broker.queues.delete(laneName);
         return Promise.resolve();
