@@ -1,6 +1,6 @@
 /**
  * Invalid and poison messages on RabbitMQ, published with plain amqplib as a foreign publisher would:
- * undecodable, oversized and incomplete messages (missing actor id, bad depth, unknown method) land
+ * undecodable, oversized and incomplete messages (missing actor type or id, bad depth, unknown method) land
  * in `<ns>.dead-letter` with `turnq-error-code` and `turnq-error-reason`, each caller with a reply
  * address gets an error reply, and the worker serves the next message. Counted redelivery: a message
  * redelivered past the limit is dead-lettered with MESSAGE_DELIVERY_LIMIT; one below it is served.
@@ -95,18 +95,28 @@ amqpTest('undecodable, oversized and incomplete messages are dead-lettered with 
   const cluster = await startCluster(t, amqpBackends[0]!, { actors: [Echo], config: { shards: 1 } });
   const ns = cluster.fixture.namespace;
   const queue = names.shard(ns, 'Echo', 0);
+  // A shard queue names its actor type (docs/protocol.md, "RabbitMQ"); a worker's lane does not, so a
+  // message there must say it.
+  const lane = names.lane(ns, cluster.hosts[0]?.workerId ?? '');
   const caller = await plainCaller(t);
   const args = Buffer.from(JSON.stringify({ args: [1] }));
-  const cases: [string, Record<string, string>, Buffer, string][] = [
-    ['not JSON', headersFor(hex(), 'echo'), Buffer.from('{not json'), 'MESSAGE_UNDECODABLE'],
-    ['oversized', headersFor(hex(), 'echo'), Buffer.from(JSON.stringify({ args: ['x'.repeat(1024 * 1024 + 10)] })), 'MESSAGE_TOO_LARGE'],
-    ['missing actor id', headersFor(hex(), 'echo', { [HEADER.actorId]: undefined }), args, 'MESSAGE_INVALID'],
-    ['bad depth', headersFor(hex(), 'echo', { [HEADER.depth]: '3' }), args, 'MESSAGE_INVALID'],
-    ['unknown method', headersFor(hex(), 'nope'), args, 'ACTOR_METHOD_UNKNOWN'],
+  const cases: [string, string, Record<string, string>, Buffer, string][] = [
+    ['not JSON', queue, headersFor(hex(), 'echo'), Buffer.from('{not json'), 'MESSAGE_UNDECODABLE'],
+    [
+      'oversized',
+      queue,
+      headersFor(hex(), 'echo'),
+      Buffer.from(JSON.stringify({ args: ['x'.repeat(1024 * 1024 + 10)] })),
+      'MESSAGE_TOO_LARGE',
+    ],
+    ['missing actor type', lane, headersFor(hex(), 'echo', { [HEADER.actorType]: undefined }), args, 'MESSAGE_INVALID'],
+    ['missing actor id', queue, headersFor(hex(), 'echo', { [HEADER.actorId]: undefined }), args, 'MESSAGE_INVALID'],
+    ['bad depth', queue, headersFor(hex(), 'echo', { [HEADER.depth]: '3' }), args, 'MESSAGE_INVALID'],
+    ['unknown method', queue, headersFor(hex(), 'nope'), args, 'ACTOR_METHOD_UNKNOWN'],
   ];
   const dead = deadLetters(t, ns, cases.length);
-  for (const [what, headers, body, code] of cases) {
-    const reply = await caller.call(queue, headers, body);
+  for (const [what, target, headers, body, code] of cases) {
+    const reply = await caller.call(target, headers, body);
     t.is(reply.status, 'error', what);
     t.is((reply.error as { code?: unknown } | undefined)?.code, code, what);
     // The worker serves the next message.
@@ -116,12 +126,12 @@ amqpTest('undecodable, oversized and incomplete messages are dead-lettered with 
   const messages = await dead;
   t.deepEqual(
     messages.map((m) => headerOf(m, HEADER.errorCode)?.toString()),
-    cases.map((c) => c[3]),
+    cases.map((c) => c[4]),
   );
-  for (const m of messages) {
+  messages.forEach((m, i) => {
     t.true(String(headerOf(m, HEADER.errorReason)).length > 0);
-    t.is(String(headerOf(m, 'turnq-dead-letter-queue')), queue);
-  }
+    t.is(String(headerOf(m, 'turnq-dead-letter-queue')), String(cases[i]?.[1]));
+  });
   t.is(messages[0]?.content.toString('utf8'), '{not json');
 });
 
