@@ -14,6 +14,8 @@ import { HEX_ID_PATTERN } from '../../src/protocol/ids.js';
 import { names } from '../../src/protocol/sharding.js';
 import { declareShardQueue } from '../../src/transport/amqp/amqp-topology.js';
 import { invocationWireOf } from '../../src/transport/amqp/amqp-wire.js';
+import type { Transport } from '../../src/transport/transport.js';
+import { decodeInvocation } from '../../src/protocol/codec.js';
 import { AMQP_URL, amqpBackends, createAmqpFixture } from '../helpers/amqp-backend.js';
 import { startCluster } from '../helpers/cluster.js';
 import { amqpTest } from './amqp-helpers.js';
@@ -22,19 +24,20 @@ import { Echo } from './amqp-actors.js';
 const hex = (): string => randomBytes(16).toString('hex');
 
 /** A turnq client and, on a plain channel, the shard queue of type `Spy` (one shard) it publishes to. */
-async function spySetup(t: ExecutionContext): Promise<{ client: Client; channel: amqp.Channel; queue: string }> {
+async function spySetup(t: ExecutionContext): Promise<{ client: Client; transport: Transport; channel: amqp.Channel; queue: string }> {
   const namespace = `tq-wire-${randomBytes(4).toString('hex')}`;
   const fixture = createAmqpFixture(namespace);
   const queue = names.shard(namespace, 'Spy', 0);
   fixture.queues.add(queue);
   t.teardown(() => fixture.cleanup());
-  const client = new Client({ transport: await fixture.transport(), shardsFor: () => 1, callTimeout: 10_000 });
+  const transport = await fixture.transport();
+  const client = new Client({ transport, shardsFor: () => 1, callTimeout: 10_000 });
   t.teardown(() => client.close());
   const connection = await amqp.connect(AMQP_URL);
   t.teardown(() => connection.close());
   const channel = await connection.createChannel();
   await declareShardQueue(channel, namespace, queue);
-  return { client, channel, queue };
+  return { client, transport, channel, queue };
 }
 
 /** The next `count` messages of `queue`, acked. */
@@ -139,3 +142,27 @@ amqpTest(
     t.is(answer.properties.contentEncoding, undefined);
   },
 );
+
+amqpTest('a raw publish without a message id carries none: the publisher matches returns by a header workers ignore', async (t) => {
+  const { transport, channel, queue } = await spySetup(t);
+  const received = next(channel, queue, 1);
+  const headers = {
+    [HEADER.protocol]: '1',
+    [HEADER.actorType]: 'Spy',
+    [HEADER.actorId]: '1',
+    [HEADER.method]: 'hit',
+    [HEADER.reentrancyId]: hex(),
+    [HEADER.callStack]: '[]',
+    [HEADER.depth]: '1',
+    [HEADER.deadline]: String(Date.now() + 10_000),
+  };
+  await transport.publishRaw(queue, { headers, body: '{"args":[]}' });
+  const [msg] = await received;
+  if (msg === undefined) throw new Error('nothing published');
+  t.is(msg.properties.messageId, undefined);
+  // A worker reads no message id (the publisher's key is an `x-` header): the message is incomplete.
+  t.is(invocationWireOf(msg, 'Spy').headers[HEADER.messageId], undefined);
+  t.throws(() => decodeInvocation(invocationWireOf(msg, 'Spy')), { message: /turnq-message-id/ });
+  // A raw publish to no queue is still told apart and refused.
+  await t.throwsAsync(transport.publishRaw(`${queue}-missing`, { headers, body: '{"args":[]}' }), { code: 'PUBLISH_UNROUTABLE' });
+});

@@ -23,6 +23,9 @@ import { HEADER } from '../../protocol/headers.js';
 import { DIRECT_REPLY_TO } from './amqp-topology.js';
 import { replyWireOf } from './amqp-wire.js';
 
+/** Carries the return-matching key of a publish that has no message id of its own (`x-`: workers ignore it). */
+export const PUBLISH_KEY_HEADER = 'x-turnq-publish-key';
+
 export interface PublishOptions {
   readonly persistent: boolean;
   readonly mandatory: boolean;
@@ -81,7 +84,9 @@ export class AmqpPublisher implements ConnectionUser {
       this.#connection.reset('publish channel closed');
     });
     channel.on('return', (message: amqp.Message) => {
-      const key: unknown = message.properties.messageId;
+      const headers = message.properties.headers as Record<string, unknown> | undefined;
+      const keyed: unknown = headers?.[PUBLISH_KEY_HEADER];
+      const key: unknown = keyed === undefined ? message.properties.messageId : Buffer.isBuffer(keyed) ? keyed.toString('utf8') : keyed;
       const entry = typeof key === 'string' ? this.#pending.get(key) : undefined;
       if (entry !== undefined) entry.returned = true;
       else this.#logger.warn({ messageId: key }, 'a returned message matched no publish');
@@ -135,11 +140,13 @@ export class AmqpPublisher implements ConnectionUser {
     }
     let key = options.messageId ?? `p${++this.#seq}`;
     let headers = message.headers;
-    if (this.#pending.has(key)) {
+    // Without a message id of its own the message gets none: the key that matches its return travels
+    // in a header workers ignore, so that no worker takes the publisher's counter for a message id.
+    if (options.messageId === undefined) headers = { ...headers, [PUBLISH_KEY_HEADER]: key };
+    else if (this.#pending.has(key)) {
       // `message_id` must tell pending publishes apart (returns are matched by it): this one gets a
       // suffix there, so the message id travels in its header (which wins over the property).
-      if (options.messageId !== undefined && headers[HEADER.messageId] === undefined)
-        headers = { ...headers, [HEADER.messageId]: options.messageId };
+      if (headers[HEADER.messageId] === undefined) headers = { ...headers, [HEADER.messageId]: key };
       key = `${key}#${++this.#seq}`;
     }
     const call = this.#track(options);
@@ -149,9 +156,9 @@ export class AmqpPublisher implements ConnectionUser {
         headers,
         persistent: options.persistent,
         mandatory: options.mandatory,
-        messageId: key,
         contentType: 'application/json',
       };
+      if (options.messageId !== undefined) properties.messageId = key;
       if (options.correlationId !== undefined) properties.correlationId = options.correlationId;
       if (options.type !== undefined) properties.type = options.type;
       if (options.replyTo !== undefined) properties.replyTo = options.replyTo;
