@@ -7,34 +7,31 @@
  * as strings: records kept alive long enough to reach the old generation made the garbage collector
  * the largest cost of a call. Two different ids share a key with a probability of about 2^-52 per
  * pair. A counting filter (how many kept keys fall in each of FILTER_SLOTS buckets) answers most
- * look-ups of a new id without the scan: every delivery asks. Messages handled since the last save are also kept whole, with the reply that was sent, until
- * the save (the store records them, HANDLED_RECORD_LIMIT per actor, and a new activation loads them).
+ * look-ups of a new id without the scan: every delivery asks. Messages handled since the last save are
+ * also kept whole, with the reply that was sent, until the save (the store records them, HANDLED_RECORD_LIMIT per actor, and a new activation loads them).
  */
-import { hexValue } from '../protocol/ids.js';
 import type { Reply } from '../protocol/invocation.js';
 import { HANDLED_RECORD_LIMIT, type HandledMessage } from '../state/state-store.js';
 
 /** A handled one-way send: there is no reply to send again. */
 export const NO_REPLY: unique symbol = Symbol('no-reply');
 
-/** 52 bits of a message id: the first 13 hex digits of turnq's own ids, a double FNV-1a otherwise. */
+/**
+ * 52 bits of a message id: two FNV-1a hashes of the whole id, the second finished with a mix so that
+ * its low bits (the filter's buckets) depend on every character. Every id is hashed whole: a prefix of
+ * the id (it was the first 13 hex digits) makes ids that share it, as time-ordered ids do, one key.
+ */
 export function idKey(id: string): number {
-  if (id.length >= 13) {
-    let high = 0;
-    let bad = 0;
-    for (let i = 0; i < 13; i++) {
-      const digit = hexValue(id.charCodeAt(i));
-      bad |= digit;
-      high = high * 16 + (digit & 15);
-    }
-    if ((bad & 16) === 0) return high;
-  }
   let a = 0x811c9dc5;
   let b = 0x01000193;
   for (let i = 0; i < id.length; i++) {
-    a = Math.imul(a ^ id.charCodeAt(i), 0x01000193);
-    b = Math.imul(b ^ id.charCodeAt(i), 0x5bd1e995);
+    const c = id.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
   }
+  b ^= b >>> 15;
+  b = Math.imul(b, 0x2c1b3c6d);
+  b ^= b >>> 12;
   return (a >>> 0) * 0x100000 + ((b >>> 0) & 0xfffff);
 }
 

@@ -49,3 +49,14 @@ test('the filter in front of the scan never hides a kept id, across many wraps o
   // Every evicted id is forgotten (their buckets were counted down as they left the ring).
   t.true(ids.slice(0, -record.capacity).every((id) => record.indexOf(id) === -1));
 });
+
+test('ids that share a long prefix (time-ordered ids) have different keys', (t) => {
+  const prefix = `${Date.now()}`.padEnd(24, '0');
+  const keys = new Set<number>();
+  for (let i = 0; i < 20_000; i++) keys.add(idKey(`${prefix}${i.toString(16).padStart(8, '0')}`));
+  for (let i = 0; i < 20_000; i++) keys.add(idKey(`${Date.now()}-${i}`));
+  t.is(keys.size, 40_000);
+  const record = new HandledRecord();
+  record.add(`${prefix}00000001`, { correlationId: 'a', status: 'ok', result: 1 });
+  t.is(record.indexOf(`${prefix}00000002`), -1);
+});
