@@ -39,6 +39,11 @@ interface TurnState extends TurnContext {
   /** The state as JSON before the turn, restored if it throws. */
   readonly snapshot: string;
   readonly started: number;
+  /**
+   * A reentrant turn's context in AsyncLocalStorage: a copy of the chain fields only, since every async
+   * resource the turn creates keeps its store (this object would keep the message and the snapshot).
+   */
+  readonly scoped: TurnContext | undefined;
 }
 
 /** A method's result or a store's answer that completes later (any thenable, not only native promises). */
@@ -259,17 +264,20 @@ export class Activation implements ActorLink, TimerOwner {
     const turn = this.#host.nextTurnId();
     if (!reentrant) this.#currentTurn = turn;
     if (work.delivery?.fence !== undefined) this.#fence = work.delivery.fence;
+    const frame = { actor: this.key, method: inv.method, turn, worker: this.#host.workerId };
+    const { reentrancyId, stack, depth, deadline } = inv;
     const turnState: TurnState = {
-      reentrancyId: inv.reentrancyId,
-      stack: inv.stack,
-      frame: { actor: this.key, method: inv.method, turn, worker: this.#host.workerId },
-      depth: inv.depth,
-      deadline: inv.deadline,
+      reentrancyId,
+      stack,
+      frame,
+      depth,
+      deadline,
       logger: undefined,
       running: true,
       work,
       snapshot: !reentrant && this.#synced ? this.#committed : (stateJson(this.instance.state) ?? this.#committed),
       started: performance.now(),
+      scoped: reentrant ? { reentrancyId, stack, frame, depth, deadline, logger: undefined, running: true } : undefined,
     };
     if (!reentrant) this.#lockContext = turnState;
     const events = this.#host.events;
@@ -277,7 +285,7 @@ export class Activation implements ActorLink, TimerOwner {
     this.#synced = false;
     let result: unknown;
     try {
-      result = reentrant ? turnStorage.run(turnState, () => this.#invoke(work)) : this.#invoke(work);
+      result = turnState.scoped === undefined ? this.#invoke(work) : turnStorage.run(turnState.scoped, () => this.#invoke(work));
     } catch (error) {
       this.#turnEnded(turnState, this.#failed(turnState, error));
       return;
@@ -306,6 +314,7 @@ export class Activation implements ActorLink, TimerOwner {
     const work = turn.work;
     const inv = work.inv;
     turn.running = false;
+    if (turn.scoped !== undefined) turn.scoped.running = false;
     if (this.#lockContext === turn) this.#lockContext = undefined;
     const durationMs = performance.now() - turn.started;
     if (durationMs > this.#settings.longTurnWarning) {
