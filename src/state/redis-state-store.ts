@@ -14,7 +14,8 @@
  *
  * After-write push (StateWrite.push): the same script LPUSHes an opaque value (the transport's reply,
  * already encoded) onto a list of the same Redis and sets its TTL, only once the write is applied, so a
- * turn's save and its reply are one round trip; a refused or failed save pushes nothing.
+ * turn's save and its reply are one round trip; a refused save pushes nothing. (A save applied whose
+ * answer was lost has pushed its reply although the caller of `save` sees a failure: docs/protocol.md.)
  *
  * Stale loads: a load gives the id of the write it read as `version` ('none' before any write), a save
  * returns the id of its own write, and a save passing that `basedOn` is refused with STATE_FENCED when
