@@ -33,6 +33,14 @@ interface Pending {
   /** The call (its actor key is built only for an error). */
   invocation: Invocation;
   cleanup: (() => void) | undefined;
+  /** Calls made with the same message id while this one waits: they end with it (see `invoke`). */
+  joined: JoinedCall[] | undefined;
+}
+
+interface JoinedCall {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  cleanup: (() => void) | undefined;
 }
 
 /** The actor key of a call (built only for an error or a log line). */
@@ -149,6 +157,8 @@ export class Client {
   invoke(invocation: Invocation, route: PublishRoute, signal?: AbortSignal): Promise<unknown> {
     if (this.#closed) return Promise.reject(new TurnqError('TRANSPORT_CLOSED'));
     if (signal?.aborted === true) return Promise.reject(new TurnqError('CALL_CANCELLED', { actor: keyOf(invocation) }));
+    const waiting = this.#pending.get(invocation.messageId);
+    if (waiting !== undefined) return this.#join(waiting, invocation, signal);
     return new Promise<unknown>((resolve, reject) => {
       const id = invocation.messageId;
       const pending: Pending = {
@@ -157,6 +167,7 @@ export class Client {
         invocation,
         cleanup: undefined,
         bucket: 0,
+        joined: undefined,
       };
       if (this.#pending.size === 0) this.#holdOpen(true);
       this.#pending.set(id, pending);
@@ -227,7 +238,35 @@ export class Client {
     pending.cleanup?.();
     if (error === undefined) pending.resolve(result);
     else pending.reject(error);
+    for (const call of pending.joined ?? []) {
+      call.cleanup?.();
+      if (error === undefined) call.resolve(result);
+      else call.reject(error);
+    }
     return true;
+  }
+
+  /**
+   * A call with the message id of a call of this client still waiting: the same invocation asked for
+   * again (a retry that did not wait for the first to end). It ends with that call, which owns the
+   * message, the deadline and the reply; nothing is published again. Its own signal cancels only it.
+   */
+  #join(waiting: Pending, invocation: Invocation, signal: AbortSignal | undefined): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
+      const call: JoinedCall = { resolve, reject, cleanup: undefined };
+      (waiting.joined ??= []).push(call);
+      if (signal === undefined) return;
+      const onAbort = (): void => {
+        const index = waiting.joined?.indexOf(call) ?? -1;
+        if (index < 0) return;
+        waiting.joined?.splice(index, 1);
+        reject(new TurnqError('CALL_CANCELLED', { actor: keyOf(invocation) }));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      call.cleanup = () => {
+        signal.removeEventListener('abort', onAbort);
+      };
+    });
   }
 
   #holdOpen(hold: boolean): void {

@@ -77,6 +77,27 @@ conformance('a call retried with the same message id is applied once and answere
   t.is(await client.actor<Scripted>('TypeA', actor).count(), 1);
 });
 
+conformance(
+  'two calls with one message id at once: both end with the one reply, applied once; the second may cancel alone',
+  async (t, backend) => {
+    const { client } = await startCluster(t, backend, { actors: SCRIPTED });
+    const actor = randomId();
+    const messageId = randomId();
+    const held = heldTurn(actor);
+    const first = client.actor<Scripted>('TypeA', actor, { messageId }).run({ add: 1, ...held.plan });
+    await held.started;
+    const second = client.actor<Scripted>('TypeA', actor, { messageId }).run({ add: 1, ...held.plan });
+    const controller = new AbortController();
+    const third = client.actor<Scripted>('TypeA', actor, { messageId, signal: controller.signal }).run({ add: 1 });
+    controller.abort();
+    await t.throwsAsync(third, { code: 'CALL_CANCELLED' });
+    held.release();
+    const [a, b] = await Promise.all([first, second]);
+    t.deepEqual(b, a);
+    t.is(await client.actor<Scripted>('TypeA', actor).count(), 1);
+  },
+);
+
 conformance('stop drains: the running turn finishes, its result is delivered, state is saved', async (t, backend) => {
   const { client, hosts } = await startCluster(t, backend, { actors: SCRIPTED });
   const host = hosts[0]!;
