@@ -5,7 +5,11 @@ export interface CallOptions {
   /** Milliseconds, or a duration string; nested calls never outlive their chain's deadline. */
   timeout?: number | string;
   signal?: AbortSignal;
-  /** Message id to use; reuse it when retrying the same call so the runtime can recognise it. */
+  /**
+   * Message id to use; reuse it when retrying the same call so the runtime can recognise it (applied
+   * once, answered with the recorded reply). A call made while one with the same id still waits on the
+   * same client ends with that one.
+   */
   messageId?: string;
 }
 
