@@ -194,7 +194,7 @@ export class Activation implements ActorLink, TimerOwner {
    */
   #screened(work: Work): boolean {
     const id = work.inv.messageId;
-    const handled = this.#handled?.indexOfKey(work.idKey) ?? -1;
+    const handled = this.#handled?.indexOf(work.idKey) ?? -1;
     if (handled >= 0) {
       if (this.#saving) return false;
       this.#replayHandled(work, handled);

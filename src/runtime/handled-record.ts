@@ -69,13 +69,8 @@ export class HandledRecord {
     return record;
   }
 
-  /** Index of `messageId`, or -1. */
-  indexOf(messageId: string): number {
-    return this.indexOfKey(idKey(messageId));
-  }
-
-  /** Index of the message whose `idKey` is `key`, or -1. */
-  indexOfKey(key: number): number {
+  /** Index of the message whose `idKey` is `key` (computed once per delivery), or -1. */
+  indexOf(key: number): number {
     if (this.#filter[bucketOf(key)] === 0) return -1;
     const keys = this.#keys;
     for (let i = 0; i < this.#size; i++) if (keys[i] === key) return i;
@@ -102,9 +97,9 @@ export class HandledRecord {
 
   /**
    * Records a handled message with the reply it sent (null for a one-way send, which has none); `key`
-   * is `idKey(messageId)` when the caller has it already.
+   * is its `idKey`.
    */
-  add(messageId: string, reply: Reply | null, key = idKey(messageId)): void {
+  add(messageId: string, reply: Reply | null, key: number): void {
     this.#put(key, reply === null ? NO_REPLY : reply.result);
     const unsaved = this.#unsaved;
     if (unsaved === null) this.#unsaved = [{ messageId, reply }];

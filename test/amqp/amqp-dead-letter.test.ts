@@ -13,25 +13,19 @@ import { names } from '../../src/protocol/sharding.js';
 import { shardQueueArguments } from '../../src/transport/amqp/amqp-topology.js';
 import { AMQP_URL, amqpBackends, createAmqpFixture } from '../helpers/amqp-backend.js';
 import { startCluster } from '../helpers/cluster.js';
-import { amqpTest } from './amqp-helpers.js';
+import { amqpTest, rootCallHeaders } from './amqp-helpers.js';
 import { Echo, echoHost } from './amqp-actors.js';
 
 const hex = (): string => randomBytes(16).toString('hex');
 
 function headersFor(id: string, method: string, extra: Record<string, string | undefined> = {}): Record<string, string> {
-  const headers: Record<string, string | undefined> = {
-    [HEADER.protocol]: '1',
+  return rootCallHeaders({
     [HEADER.messageId]: id,
     [HEADER.actorType]: 'Echo',
     [HEADER.actorId]: 'a',
     [HEADER.method]: method,
-    [HEADER.reentrancyId]: hex(),
-    [HEADER.callStack]: '[]',
-    [HEADER.depth]: '1',
-    [HEADER.deadline]: String(Date.now() + 20_000),
     ...extra,
-  };
-  return Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined));
+  });
 }
 
 /** A plain amqplib caller with direct reply-to; resolves replies by correlation id. */

@@ -1,12 +1,15 @@
 /**
  * Helpers of the RabbitMQ transport tests: registers a test only when the broker is reachable (and
- * fails it under CI when it is not), and lists or closes this process's own connections by name.
+ * fails it under CI when it is not), lists or closes this process's own connections by name, and
+ * builds the headers a plain publisher sends.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { ExecutionContext } from 'ava';
 import { brokerTest } from '../helpers/broker-test.js';
 import { amqpUnavailable } from '../helpers/amqp-backend.js';
+import { HEADER } from '../../src/protocol/headers.js';
 
 const run = promisify(execFile);
 const unavailable = await amqpUnavailable();
@@ -35,4 +38,21 @@ export async function closeConnectionsNamed(part: string): Promise<number> {
   const found = await connectionsNamed(part);
   for (const { pid } of found) await run('rabbitmqctl', ['-q', 'close_connection', pid, 'turnq test: closing this connection']);
   return found.length;
+}
+
+/**
+ * The headers of a root call as a plain amqplib publisher sends them (docs/protocol.md): protocol,
+ * a fresh reentrancy id, an empty call stack, depth 1 and a deadline 20 s ahead, then `fields`; a field
+ * given as undefined is left out.
+ */
+export function rootCallHeaders(fields: Record<string, string | undefined>): Record<string, string> {
+  const headers: Record<string, string | undefined> = {
+    [HEADER.protocol]: '1',
+    [HEADER.reentrancyId]: randomBytes(16).toString('hex'),
+    [HEADER.callStack]: '[]',
+    [HEADER.depth]: '1',
+    [HEADER.deadline]: String(Date.now() + 20_000),
+    ...fields,
+  };
+  return Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined));
 }

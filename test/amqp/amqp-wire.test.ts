@@ -18,7 +18,7 @@ import type { Transport } from '../../src/transport/transport.js';
 import { decodeInvocation } from '../../src/protocol/codec.js';
 import { AMQP_URL, amqpBackends, createAmqpFixture } from '../helpers/amqp-backend.js';
 import { startCluster } from '../helpers/cluster.js';
-import { amqpTest } from './amqp-helpers.js';
+import { amqpTest, rootCallHeaders } from './amqp-helpers.js';
 import { Echo } from './amqp-actors.js';
 
 const hex = (): string => randomBytes(16).toString('hex');
@@ -121,14 +121,7 @@ amqpTest(
       { noAck: true },
     );
     channel.publish('', queue, Buffer.from(JSON.stringify({ args: ['lean'] })), {
-      headers: {
-        [HEADER.protocol]: '1',
-        [HEADER.actorId]: 'lean',
-        [HEADER.reentrancyId]: hex(),
-        [HEADER.callStack]: '[]',
-        [HEADER.depth]: '1',
-        [HEADER.deadline]: String(Date.now() + 20_000),
-      },
+      headers: rootCallHeaders({ [HEADER.actorId]: 'lean' }),
       messageId,
       type: 'echo',
       replyTo: 'amq.rabbitmq.reply-to',
@@ -146,16 +139,7 @@ amqpTest(
 amqpTest('a raw publish without a message id carries none: the publisher matches returns by a header workers ignore', async (t) => {
   const { transport, channel, queue } = await spySetup(t);
   const received = next(channel, queue, 1);
-  const headers = {
-    [HEADER.protocol]: '1',
-    [HEADER.actorType]: 'Spy',
-    [HEADER.actorId]: '1',
-    [HEADER.method]: 'hit',
-    [HEADER.reentrancyId]: hex(),
-    [HEADER.callStack]: '[]',
-    [HEADER.depth]: '1',
-    [HEADER.deadline]: String(Date.now() + 10_000),
-  };
+  const headers = rootCallHeaders({ [HEADER.actorId]: '1', [HEADER.actorType]: 'Spy', [HEADER.method]: 'hit' });
   await transport.publishRaw(queue, { headers, body: '{"args":[]}' });
   const [msg] = await received;
   if (msg === undefined) throw new Error('nothing published');
