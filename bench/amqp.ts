@@ -147,8 +147,8 @@ interface RawClient {
 }
 
 /**
- * `wire: false`: the minimal RPC (no headers, no confirm, persistent calls); `wire: true`: the same
- * messages and guarantees as turnq (its headers and properties, transient calls on a confirm channel).
+ * `wire: false`: the minimal RPC (no headers, no confirm on calls); `wire: true`: the same messages and
+ * guarantees as turnq (its headers, calls published on a confirm channel).
  */
 async function rawClient(queue: string, wire: boolean): Promise<RawClient> {
   const connection = await amqp.connect(URL, SOCKET);
@@ -173,8 +173,7 @@ async function rawClient(queue: string, wire: boolean): Promise<RawClient> {
       new Promise<void>((resolve) => {
         const id = String(n++);
         waiting.set(id, resolve);
-        // turnq publishes calls transient (docs/protocol.md, delivery_mode); the minimal RPC persistent.
-        const options = { correlationId: id, replyTo: 'amq.rabbitmq.reply-to', persistent: !wire, mandatory: true };
+        const options = { correlationId: id, replyTo: 'amq.rabbitmq.reply-to', persistent: true, mandatory: true };
         if (wire) confirm.publish('', queue, body, { ...options, ...wireProperties(id), headers: wireHeaders() }, noop);
         else channel.publish('', queue, body, options);
       }),
@@ -254,7 +253,7 @@ export async function runAmqpBench(report: BenchReport): Promise<void> {
     const [wire1, wire128] = [1, 128].map((n) => median(contenders.wire.runs[n])) as [Measured, Measured];
     const [t1, t16, t128] = [1, 16, 128].map((n) => median(contenders.turnq.runs[n])) as [Measured, Measured, Measured];
     const base = 'raw amqplib, direct reply-to, classic SAC queue, persistent, echo in a child process';
-    const same = 'raw amqplib with turnq headers, transient calls and confirms (same wire and guarantees)';
+    const same = 'raw amqplib with turnq headers and confirms (same wire and guarantees)';
     const row = (name: string, m: Measured, note: string): void => {
       report.add({ suite: 'amqp', name, rate: m.rate, p50Ms: m.p50Ms, p99Ms: m.p99Ms, note });
     };

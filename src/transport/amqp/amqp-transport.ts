@@ -5,10 +5,9 @@
  * Topology and arguments: amqp-topology.ts and docs/protocol.md.
  *
  * Publishes:
- * - invocations to `""` with routing key `<ns>.shard.<Type>.<n>` or `<ns>.lane.<worker>`, `mandatory`,
- *   AMQP `message_id` = the invocation's id, `type` = its method, `reply_to` = `amq.rabbitmq.reply-to`
- *   for calls; persistent only for a one-way send to a shard queue (see `publish`); returned →
- *   ACTOR_TYPE_UNKNOWN (shard) / PUBLISH_UNROUTABLE (lane);
+ * - invocations to `""` with routing key `<ns>.shard.<Type>.<n>` (persistent) or `<ns>.lane.<worker>`
+ *   (transient), `mandatory`, AMQP `message_id` = the invocation's id, `type` = its method, `reply_to` =
+ *   `amq.rabbitmq.reply-to` for calls; returned → ACTOR_TYPE_UNKNOWN (shard) / PUBLISH_UNROUTABLE (lane);
  * - replies to the caller's direct reply-to address, `correlation_id` = the invocation's id;
  * - control messages (JSON) to the fanout exchange `<ns>.control`.
  */
@@ -67,12 +66,8 @@ class AmqpTransport implements Transport {
     // The RabbitMQ mapping of the headers (amqp-wire.ts): message id in `message_id`, method in `type`,
     // reply address in `reply_to`, no actor type on a shard queue (the queue names it).
     const message = invocationMessage(invocation, shard);
-    // Persistent: a one-way send to a shard queue, which nothing else keeps. A call is transient: its
-    // reply can only reach the caller's channel (direct reply-to), which a broker restart closes, failing
-    // the call at once (TRANSPORT_UNAVAILABLE); a persisted call would run after the restart with nobody
-    // to answer. Transient, the broker confirms it without writing it to disk (docs/protocol.md).
     return this.#publisher.publish(queue, message, {
-      persistent: shard && invocation.replyTo === undefined,
+      persistent: shard,
       mandatory: true,
       messageId: invocation.messageId,
       type: invocation.method,
