@@ -8,8 +8,8 @@
  * - turnq over BullMQ (state in Redis): RPC p50/p99 with one call in flight, throughput with 16 and
  *   128 in flight over 1,000 Counter actors, and `A -> B -> A` chain latency; as ratios to the
  *   baselines. The RPC baselines and the turnq rows alternate over seven rounds (medians reported, with
- *   the spread of the per-round ratios), so that other load on the machine hits both alike. One shard queue, the baseline's single queue
- *   (BENCH_SHARDS=4 measures the default); CPU per call of this process and of Redis from /proc.
+ *   the per-round ratios), so that other load on the machine hits both alike. One shard queue, the
+ *   baseline's single queue (BENCH_SHARDS=4 measures the default); CPU per call of this process and of Redis from /proc.
  */
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -23,7 +23,7 @@ import { createBullmqTransport } from '../src/transport/bullmq/bullmq-transport.
 import { Counter } from '../workers/actors/counter.js';
 import { BenchA, BenchB } from './chain-actors.js';
 import { CpuAccount, pidOf } from './cpu.js';
-import { measure, median, ratio, type BenchReport, type Measured } from './report.js';
+import { measure, median, pairedRatio, ratio, type BenchReport, type Measured } from './report.js';
 import { unlinkMatching } from '../src/state/redis-connection.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -31,11 +31,9 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Alternating rounds of the RPC baselines and the turnq rows (the machine is shared: medians reported). */
 const ROUNDS = 7;
 
-/** `1.94x (rounds 1.71-2.10x)`: the ratio of the medians, and the spread of the per-round ratios. */
-function ratioWithSpread(values: Measured[], bases: Measured[], field: 'rate' | 'p50Ms'): string {
-  const perRound = values.map((value, i) => value[field] / (bases[i]?.[field] ?? Number.NaN)).sort((a, b) => a - b);
-  const spread = `rounds ${perRound[0]?.toFixed(2) ?? '?'}-${perRound[perRound.length - 1]?.toFixed(2) ?? '?'}x`;
-  return `${ratio(median(values)[field], median(bases)[field])} (${spread})`;
+/** `1.94x (round by round: median 1.90x (1.71-2.10x) over 7 rounds)`: the ratio of the medians, then per round. */
+function ratioWithSpread(values: Measured[] | undefined, bases: Measured[] | undefined, field: 'rate' | 'p50Ms'): string {
+  return `${ratio(median(values)[field], median(bases)[field])} (round by round: ${pairedRatio(values, bases, (m) => m[field])})`;
 }
 
 export async function runBullmqBench(report: BenchReport, scale = Number(process.env.BENCH_SCALE ?? '1')): Promise<void> {
@@ -199,13 +197,13 @@ export async function runBullmqBench(report: BenchReport, scale = Number(process
         suite: 'bullmq',
         name: 'turnq RPC (Counter.add, state saved), 1 in flight',
         ...one,
-        note: `p50 ${ratioWithSpread(rows.one ?? [], rows.rpc1 ?? [], 'p50Ms')} of waitUntilFinished (target < 1)`,
+        note: `p50 ${ratioWithSpread(rows.one, rows.rpc1, 'p50Ms')} of waitUntilFinished (target < 1)`,
       });
       report.add({
         suite: 'bullmq',
         name: 'turnq RPC, 16 in flight, 1,000 actors',
         ...t16,
-        note: `${ratioWithSpread(rows.t16 ?? [], rows.rpc16 ?? [], 'rate')} waitUntilFinished with 16 (target >= 2); ${turnqCpu.note()}`,
+        note: `${ratioWithSpread(rows.t16, rows.rpc16, 'rate')} waitUntilFinished with 16 (target >= 2); ${turnqCpu.note()}`,
       });
       report.add({
         suite: 'bullmq',

@@ -44,23 +44,37 @@ function fitsIn(body: string | Buffer, maxBytes: number): { fits: boolean; size:
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /**
+ * The headers of an invocation that every transport sends as headers: the protocol version, the actor
+ * id and the chain context. The message id, actor type, method and reply address a transport may carry
+ * in properties of its own (the RabbitMQ mapping, src/transport/amqp/amqp-wire.ts).
+ */
+export function coreHeaders(inv: Invocation): WireHeaders {
+  return {
+    [HEADER.protocol]: PROTOCOL_VERSION,
+    [HEADER.actorId]: inv.actorId,
+    [HEADER.reentrancyId]: inv.reentrancyId,
+    [HEADER.callStack]: inv.stack.length === 0 ? '[]' : JSON.stringify(inv.stack),
+    [HEADER.depth]: String(inv.depth),
+    [HEADER.deadline]: String(inv.deadline),
+  };
+}
+
+/** An invocation's body: `{"args":[...]}`. */
+export function encodeArgs(args: readonly unknown[]): string {
+  return JSON.stringify({ args });
+}
+
+/**
  * The wire form of an invocation. `replyToHeader: false` leaves out `turnq-reply-to` for a transport
  * that carries the reply address in a property of its own (AMQP `reply_to`).
  */
 export function encodeInvocation(inv: Invocation, replyToHeader = true): WireMessage {
-  const headers: WireHeaders = {
-    [HEADER.protocol]: PROTOCOL_VERSION,
-    [HEADER.messageId]: inv.messageId,
-    [HEADER.actorType]: inv.actorType,
-    [HEADER.actorId]: inv.actorId,
-    [HEADER.method]: inv.method,
-    [HEADER.reentrancyId]: inv.reentrancyId,
-    [HEADER.callStack]: JSON.stringify(inv.stack),
-    [HEADER.depth]: String(inv.depth),
-    [HEADER.deadline]: String(inv.deadline),
-  };
+  const headers = coreHeaders(inv);
+  headers[HEADER.messageId] = inv.messageId;
+  headers[HEADER.actorType] = inv.actorType;
+  headers[HEADER.method] = inv.method;
   if (replyToHeader && inv.replyTo !== undefined) headers[HEADER.replyTo] = inv.replyTo;
-  return { headers, body: JSON.stringify({ args: inv.args }) };
+  return { headers, body: encodeArgs(inv.args) };
 }
 
 function invalid(message: string, code = 'MESSAGE_INVALID'): TurnqError {

@@ -8,7 +8,8 @@
  * the largest cost of a call. Two different ids share a key with a probability of about 2^-52 per
  * pair. A counting filter (how many kept keys fall in each of FILTER_SLOTS buckets) answers most
  * look-ups of a new id without the scan: every delivery asks. Messages handled since the last save are
- * also kept whole, with the reply that was sent, until the save (the store records them, HANDLED_RECORD_LIMIT per actor, and a new activation loads them).
+ * also kept whole, with the reply that was sent, until the save (the store records them,
+ * HANDLED_RECORD_LIMIT per actor, and a new activation loads them).
  */
 import type { Reply } from '../protocol/invocation.js';
 import { HANDLED_RECORD_LIMIT, type HandledMessage } from '../state/state-store.js';

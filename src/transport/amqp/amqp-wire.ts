@@ -18,8 +18,8 @@
  * leniently: everything a version 1 publisher sent before (every header) is accepted as it was.
  */
 import type * as amqp from 'amqplib';
-import { encodeReply, type WireHeaders, type WireMessage } from '../../protocol/codec.js';
-import { HEADER, PROTOCOL_VERSION } from '../../protocol/headers.js';
+import { coreHeaders, encodeArgs, encodeReply, type WireHeaders, type WireMessage } from '../../protocol/codec.js';
+import { HEADER } from '../../protocol/headers.js';
 import type { Invocation, Reply } from '../../protocol/invocation.js';
 
 /**
@@ -27,21 +27,14 @@ import type { Invocation, Reply } from '../../protocol/invocation.js';
  * see the file comment). `toShard`: published to a shard queue of its type, which names the type.
  */
 export function invocationHeaders(inv: Invocation, toShard: boolean): WireHeaders {
-  const headers: WireHeaders = {
-    [HEADER.protocol]: PROTOCOL_VERSION,
-    [HEADER.actorId]: inv.actorId,
-    [HEADER.reentrancyId]: inv.reentrancyId,
-    [HEADER.callStack]: inv.stack.length === 0 ? '[]' : JSON.stringify(inv.stack),
-    [HEADER.depth]: String(inv.depth),
-    [HEADER.deadline]: String(inv.deadline),
-  };
+  const headers = coreHeaders(inv);
   if (!toShard) headers[HEADER.actorType] = inv.actorType;
   return headers;
 }
 
 /** An invocation as an AMQP message body and headers (`toShard`: see `invocationHeaders`). */
 export function invocationMessage(inv: Invocation, toShard: boolean): WireMessage {
-  return { headers: invocationHeaders(inv, toShard), body: JSON.stringify({ args: inv.args }) };
+  return { headers: invocationHeaders(inv, toShard), body: encodeArgs(inv.args) };
 }
 
 /** A reply as an AMQP message: the codec's body, no headers (`correlation_id` says whom it answers). */
