@@ -6,7 +6,8 @@
  * - at most `prefetch` runnable deliveries are held; a parked delivery (waiting for a locked actor) does
  *   not count, so the fetch loop goes on and the chain holding the lock keeps flowing;
  * - the fetch loop sends its fetches in batches sized to the queue's depth (one round trip for several
- *   jobs), delivered in queue order; acks that arrive meanwhile go with its next round and fetch too;
+ *   jobs, ended by a probe of what is left), delivered in queue order; acks that arrive meanwhile go with
+ *   its next round and fetch too;
  * - ack = `moveToCompleted` with this consumer's lock token (a stale holder's ack fails and is logged);
  * - requeue and close put the jobs back at the front of the wait list, oldest consumed first;
  * - undecodable or invalid jobs are dead-lettered, with an error reply when they have a reply address.
@@ -14,7 +15,7 @@
  * BullMQ's own lock renewal and stalled check are off: the shard lease (shard-lease.ts) decides who
  * owns the jobs; locks are taken for LOCK_MS and extended every LOCK_MS / 2 while held.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as afterWrites, setTimeout as sleep } from 'node:timers/promises';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -33,7 +34,8 @@ export const LOCK_MS = 10 * 60_000;
 /**
  * KEYS[1] wait, KEYS[2] prioritized, KEYS[3] marker
  * Returns 1 when jobs are waiting; 0 when none, after removing the immediate marker (member "0") so
- * that BZPOPMIN on the marker blocks until the next add (every add puts the marker back).
+ * that BZPOPMIN on the marker blocks until the next add (every add puts the marker back; so does every
+ * fetch that hands out a job, whether more wait or not). Sent behind the fetches of each round.
  */
 export const MORE_WAITING_SCRIPT = luaScript(
   'turnq-more-waiting',
@@ -70,6 +72,19 @@ interface WorkerInternals {
   nextJobFromJobData(jobData: unknown, jobId: string, token: string): Promise<Job | undefined>;
 }
 
+/**
+ * What the fetch loop is doing, which decides what an ack does: in `rounds` and `room` the loop's next
+ * round carries it (with a fetch); while it waits for jobs (`jobs`), for the lease (`lease`) or after a
+ * failure (`retry`), it goes out at once without one.
+ */
+type LoopState = 'rounds' | 'room' | 'jobs' | 'lease' | 'retry';
+
+/** A round's outcome: jobs delivered, and whether the probe behind its fetches saw more waiting. */
+interface Round {
+  readonly got: number;
+  readonly more: boolean;
+}
+
 interface Held {
   readonly job: Job;
   readonly seq: number;
@@ -96,10 +111,7 @@ export class QueueConsumer {
   #loop: Promise<void> | undefined;
   #lockTimer: NodeJS.Timeout | undefined;
   #blocking: Redis | undefined;
-  /** Set while a fetch is under way (see #exclusive). */
-  #fetching: Promise<void> | undefined;
-  /** True while the loop runs rounds (not waiting): acks then wait for its next round, which fetches. */
-  #looping = false;
+  #state: LoopState = 'rounds';
   /** Acks left for the loop's next round (see #ackRound). */
   #acks: Job[] = [];
   readonly #markerKey: string;
@@ -152,77 +164,91 @@ export class QueueConsumer {
 
   /**
    * The fetch loop. Each round sends a batch of fetches at once (one round trip for all: Redis runs them
-   * in the order sent, one job each) and delivers what they got in that order. A batch asks for one job
-   * more than the previous one got, within the window's room and MAX_FETCH_BATCH, so it follows the
-   * queue's depth with at most one empty fetch per round. Acks that come while the loop runs rounds wait
-   * for its next round, which sends them together, each fetching the next job in the same script
-   * (#ackRound): under load a job costs one script for its ack and the next fetch, not two. A round that
-   * came back short (or empty) means the queue was empty when its last fetch ran: after an empty round
-   * BullMQ's marker may still be set, so `turnq-more-waiting` clears it when nothing waits, and the loop
-   * blocks on it until the next add. Whenever the loop waits, the acks left for it go out at once.
+   * in the order sent, one job each), with the probe `turnq-more-waiting` behind them on the same
+   * connection, and delivers what they got in that order. Acks that come while the loop runs rounds (or
+   * waits for room) wait for its next round, which sends them together, each fetching the next job in the
+   * same script (#ackRound): under load a job costs one script for its ack and the next fetch, not two;
+   * such a round probes (a round trip of its own) only when it got fewer jobs than it asked for, as it
+   * mostly gets them all under load. While the probe sees more waiting, the next batch asks for one job more than this one got, within
+   * the window's room and MAX_FETCH_BATCH, so it follows the queue's depth. When it sees none, it has
+   * removed the marker that BullMQ sets behind every job it hands out, and the loop blocks on the marker
+   * until the next add, then starts again with one fetch. Whenever the loop waits for anything but room,
+   * the acks left for it go out at once.
    */
   async #run(): Promise<void> {
     let batch = 1;
-    this.#looping = true;
     while (!this.#stopping) {
       const room = this.#prefetch - this.#runnable;
       if (room <= 0) {
-        this.#idle();
-        await new Promise<void>((resolve) => {
-          this.#wake = resolve;
-        });
-        this.#looping = true;
+        await this.#pause(
+          'room',
+          new Promise<void>((resolve) => {
+            this.#wake = resolve;
+          }),
+        );
         continue;
       }
       if (!this.#mayFetch()) {
-        this.#idle();
-        await sleep(LEASE_WAIT_MS);
-        this.#looping = true;
+        await this.#pause('lease', sleep(LEASE_WAIT_MS));
         continue;
       }
-      let asked = 0;
-      let got: number;
+      let round: Round;
       try {
-        got = await this.#exclusive(() => {
-          // Acks left for this round carry its fetches; without any, plain fetches.
-          const acks = this.#acks;
-          this.#acks = [];
-          asked = Math.max(0, Math.min(acks.length > 0 ? acks.length : batch, this.#prefetch - this.#runnable));
-          return acks.length > 0 ? this.#ackRound(acks, asked) : this.#fetchBatch(asked);
-        });
+        // Acks left for this round carry its fetches; without any, plain fetches. Rounds run one at a
+        // time, each delivering what it got before the next: deliveries follow queue order, which
+        // per-actor order relies on.
+        const acks = this.#acks;
+        this.#acks = [];
+        const asked = Math.max(0, Math.min(acks.length > 0 ? acks.length : batch, room));
+        round = await (acks.length > 0 ? this.#ackRound(acks, asked) : this.#fetchBatch(asked));
       } catch (error) {
         if (this.#stopping) break;
         this.#context.logger.warn({ err: error, queue: this.queue }, 'fetching a job failed; retrying');
         batch = 1;
-        this.#idle();
-        await sleep(200);
-        this.#looping = true;
+        await this.#pause('retry', sleep(200));
         continue;
       }
-      batch = Math.min(MAX_FETCH_BATCH, got + 1);
-      if (got < asked) {
-        this.#idle();
-        if (!(await this.#moreWaiting())) await this.#waitForJobs();
-        this.#looping = true;
+      if (round.more) batch = Math.min(MAX_FETCH_BATCH, round.got + 1);
+      else {
+        batch = 1;
+        await this.#pause('jobs', this.#waitForJobs());
       }
     }
-    this.#idle();
+    this.#flushAcks();
   }
 
-  /** The loop stops running rounds for a while: the acks left for it go out now, without fetching. */
-  #idle(): void {
-    this.#looping = false;
+  /**
+   * The loop waits in `state` until `until` settles, then runs rounds again. Unless it only waits for
+   * room (where the round after it carries them), the acks left for it go out now, without fetching.
+   */
+  async #pause(state: LoopState, until: Promise<unknown>): Promise<void> {
+    this.#state = state;
+    if (state !== 'room') this.#flushAcks();
+    try {
+      await until;
+    } finally {
+      this.#state = 'rounds';
+    }
+  }
+
+  /** The acks left for the loop go out now, without fetching. */
+  #flushAcks(): void {
     const acks = this.#acks;
     this.#acks = [];
-    for (const job of acks) void this.#track(job.moveToCompleted(null, this.#token, false), 'acknowledging a job');
+    for (const job of acks) this.#ack(job);
+  }
+
+  /** A plain ack, with no fetch; a failure is logged (the job stays active, as a failed ack leaves it). */
+  #ack(job: Job): void {
+    void this.#track(job.moveToCompleted(null, this.#token, false), 'acknowledging a job');
   }
 
   /**
    * Sends the acks left for this round together, the first `fetches` of them fetching the next job in the
-   * same script (`moveToCompleted(…, fetchNext)`), and delivers the jobs in the order sent; resolves with
-   * how many came. A failed ack is logged (the job stays active, as a failed plain ack leaves it).
+   * same script (`moveToCompleted(…, fetchNext)`), and delivers the jobs in the order sent; probes only
+   * when they got fewer than asked (a full round means "more waiting"). A failed ack is logged (the job stays active, as a failed plain ack leaves it).
    */
-  async #ackRound(acks: readonly Job[], fetches: number): Promise<number> {
+  async #ackRound(acks: readonly Job[], fetches: number): Promise<Round> {
     const results = await Promise.all(
       acks.map((job, i) => this.#track(job.moveToCompleted(null, this.#token, i < fetches), 'acknowledging a job')),
     );
@@ -234,17 +260,18 @@ export class QueueConsumer {
         this.#context.logger.warn({ err: error, queue: this.queue }, 'reading a fetched job failed');
       }
     }
-    return got;
+    return { got, more: got < fetches ? await this.#probe() : true };
   }
 
   /**
-   * Sends `count` fetches together and delivers the jobs in the order the fetches were sent (the order
-   * Redis ran them in: one connection, one code path up to the command); resolves with how many came.
-   * Fails (after delivering what came) when a fetch failed.
+   * Sends `count` fetches together, then the probe, and delivers the jobs in the order the fetches were
+   * sent (the order Redis ran them in: one connection, one code path up to the command). Fails (after
+   * delivering what came) when a fetch failed.
    */
-  async #fetchBatch(count: number): Promise<number> {
+  async #fetchBatch(count: number): Promise<Round> {
     const fetches: Promise<Job | undefined>[] = [];
     for (let i = 0; i < count; i++) fetches.push(this.#worker.getNextJob(this.#token, { block: false }));
+    const more = this.#probe();
     const results = await Promise.allSettled(fetches);
     let got = 0;
     let failure: Error | undefined;
@@ -255,26 +282,25 @@ export class QueueConsumer {
         got++;
       }
     }
+    const waiting = await more;
     if (failure !== undefined) throw failure;
-    return got;
+    return { got, more: waiting };
   }
 
   /**
-   * Fetches run one at a time (the loop's rounds, plain or of acks, and a lone ack's `fetchNext`), each
-   * delivering what it got before the next starts: deliveries follow queue order, which per-actor order
-   * relies on.
+   * `turnq-more-waiting` on the workers' connection, sent once the round's commands are written (BullMQ
+   * issues them a few promise steps after the call; all of those run before `setImmediate`), so that
+   * Redis runs it after them: it then tells whether anything is left, and clears the marker if not. Sent
+   * too early it would only cost an extra round (it sees the jobs the fetches then take). A failed probe
+   * counts as "more waiting" (the next round finds out), and is logged.
    */
-  async #exclusive<T>(fetch: () => Promise<T>): Promise<T> {
-    while (this.#fetching !== undefined) await this.#fetching;
-    let done: () => void = () => undefined;
-    this.#fetching = new Promise<void>((resolve) => {
-      done = resolve;
-    });
+  async #probe(): Promise<boolean> {
+    await afterWrites();
     try {
-      return await fetch();
-    } finally {
-      this.#fetching = undefined;
-      done();
+      return (await runScript(this.#context.workerRedis, MORE_WAITING_SCRIPT, this.#markerKeys, [])) === 1;
+    } catch (error) {
+      this.#context.logger.warn({ err: error, queue: this.queue }, 'checking for waiting jobs failed');
+      return true;
     }
   }
 
@@ -301,15 +327,6 @@ export class QueueConsumer {
       if (this.#stopping) return;
       this.#context.logger.warn({ err: error, queue: this.queue }, 'waiting for jobs failed; retrying');
       await sleep(200);
-    }
-  }
-
-  async #moreWaiting(): Promise<boolean> {
-    try {
-      return (await runScript(this.#context.redis, MORE_WAITING_SCRIPT, this.#markerKeys, [])) === 1;
-    } catch (error) {
-      this.#context.logger.warn({ err: error, queue: this.queue }, 'checking for waiting jobs failed');
-      return true;
     }
   }
 
@@ -343,23 +360,11 @@ export class QueueConsumer {
       return true;
     };
     const complete = (): void => {
+      // Read before release(), which wakes a loop waiting for room: its next round carries this ack.
+      const state = this.#state;
       if (!release()) return;
-      if (this.#looping && !this.#stopping) {
-        // The loop's next round sends it, with a fetch.
-        this.#acks.push(job);
-        this.#wakeLoop();
-        return;
-      }
-      // With room in the window, the ack fetches the next job in the same script (as BullMQ's own
-      // processing loop does): one round trip per job under load instead of two.
-      if (this.#stopping || this.#runnable >= this.#prefetch || this.#fetching !== undefined || !this.#mayFetch()) {
-        void this.#track(job.moveToCompleted(null, this.#token, false), 'acknowledging a job');
-        return;
-      }
-      void this.#track(
-        this.#exclusive(async () => this.#takeFetched(await job.moveToCompleted(null, this.#token, true))),
-        'acknowledging a job',
-      );
+      if (!this.#stopping && (state === 'rounds' || state === 'room')) this.#acks.push(job);
+      else this.#ack(job);
     };
     const deadLetter = (error: TurnqError): void => {
       if (!release()) return;
@@ -438,7 +443,7 @@ export class QueueConsumer {
     if (this.#stopping) return;
     this.#stopping = true;
     clearInterval(this.#lockTimer);
-    this.#idle();
+    this.#flushAcks();
     this.#wakeLoop();
     // Interrupts a blocking wait; a fetch already under way ends and lands in #held.
     this.#blocking?.disconnect();
