@@ -6,8 +6,8 @@
  * - at most `prefetch` runnable deliveries are held; a parked delivery (waiting for a locked actor) does
  *   not count, so the fetch loop goes on and the chain holding the lock keeps flowing;
  * - the fetch loop sends its fetches in batches sized to the queue's depth (one round trip for several
- *   jobs, ended by a probe of what is left), delivered in queue order; acks that arrive meanwhile go with
- *   its next round and fetch too;
+ *   jobs, ended by a probe of what is left), delivered in queue order; acks that arrive while it runs
+ *   rounds go with its next round and fetch too, other acks go out at once;
  * - ack = `moveToCompleted` with this consumer's lock token (a stale holder's ack fails and is logged);
  * - requeue and close put the jobs back at the front of the wait list, oldest consumed first;
  * - undecodable or invalid jobs are dead-lettered, with an error reply when they have a reply address.
@@ -35,7 +35,8 @@ export const LOCK_MS = 10 * 60_000;
  * KEYS[1] wait, KEYS[2] prioritized, KEYS[3] marker
  * Returns 1 when jobs are waiting; 0 when none, after removing the immediate marker (member "0") so
  * that BZPOPMIN on the marker blocks until the next add (every add puts the marker back; so does every
- * fetch that hands out a job, whether more wait or not). Sent behind the fetches of each round.
+ * fetch that hands out a job, whether more wait or not). Sent behind the fetches of a round, or after an
+ * ack round that got fewer jobs than it asked for.
  */
 export const MORE_WAITING_SCRIPT = luaScript(
   'turnq-more-waiting',
@@ -74,8 +75,8 @@ interface WorkerInternals {
 
 /**
  * What the fetch loop is doing, which decides what an ack does: in `rounds` and `room` the loop's next
- * round carries it (with a fetch); while it waits for jobs (`jobs`), for the lease (`lease`) or after a
- * failure (`retry`), it goes out at once without one.
+ * round carries it (with a fetch), or its next pause sends it; while it waits for jobs (`jobs`), for the
+ * lease (`lease`) or after a failure (`retry`), it goes out at once without one.
  */
 type LoopState = 'rounds' | 'room' | 'jobs' | 'lease' | 'retry';
 
@@ -166,14 +167,14 @@ export class QueueConsumer {
    * The fetch loop. Each round sends a batch of fetches at once (one round trip for all: Redis runs them
    * in the order sent, one job each), with the probe `turnq-more-waiting` behind them on the same
    * connection, and delivers what they got in that order. Acks that come while the loop runs rounds (or
-   * waits for room) wait for its next round, which sends them together, each fetching the next job in the
-   * same script (#ackRound): under load a job costs one script for its ack and the next fetch, not two;
-   * such a round probes (a round trip of its own) only when it got fewer jobs than it asked for, as it
-   * mostly gets them all under load. While the probe sees more waiting, the next batch asks for one job more than this one got, within
-   * the window's room and MAX_FETCH_BATCH, so it follows the queue's depth. When it sees none, it has
-   * removed the marker that BullMQ sets behind every job it hands out, and the loop blocks on the marker
-   * until the next add, then starts again with one fetch. Whenever the loop waits for anything but room,
-   * the acks left for it go out at once.
+   * waits for room, which they may make) wait for its next round, which sends them together, each
+   * fetching the next job in the same script (#ackRound): under load a job costs one script for its ack
+   * and the next fetch, not two; such a round probes (a round trip of its own) only when it got fewer
+   * jobs than it asked for, as it mostly gets them all under load. While the probe sees more waiting,
+   * the next batch asks for one job more than this one got, within the window's room and
+   * MAX_FETCH_BATCH, so it follows the queue's depth. When it sees none, it has removed the marker that
+   * BullMQ sets behind every job it hands out, and the loop blocks on the marker until the next add, then
+   * starts again with one fetch. Whenever the loop pauses, the acks left for it go out at once.
    */
   async #run(): Promise<void> {
     let batch = 1;
@@ -218,12 +219,13 @@ export class QueueConsumer {
   }
 
   /**
-   * The loop waits in `state` until `until` settles, then runs rounds again. Unless it only waits for
-   * room (where the round after it carries them), the acks left for it go out now, without fetching.
+   * The loop waits in `state` until `until` settles, then runs rounds again. The acks left for it go
+   * out now, without fetching: also when it pauses for room, as an ack that made no room (the window
+   * refilled by an unparked delivery, or the ack of a parked one) would otherwise wait for another.
    */
   async #pause(state: LoopState, until: Promise<unknown>): Promise<void> {
     this.#state = state;
-    if (state !== 'room') this.#flushAcks();
+    this.#flushAcks();
     try {
       await until;
     } finally {
@@ -246,7 +248,8 @@ export class QueueConsumer {
   /**
    * Sends the acks left for this round together, the first `fetches` of them fetching the next job in the
    * same script (`moveToCompleted(…, fetchNext)`), and delivers the jobs in the order sent; probes only
-   * when they got fewer than asked (a full round means "more waiting"). A failed ack is logged (the job stays active, as a failed plain ack leaves it).
+   * when they got fewer than asked (a full round means "more waiting"). A failed ack is logged (the job
+   * stays active, as a failed plain ack leaves it).
    */
   async #ackRound(acks: readonly Job[], fetches: number): Promise<Round> {
     const results = await Promise.all(
@@ -260,7 +263,7 @@ export class QueueConsumer {
         this.#context.logger.warn({ err: error, queue: this.queue }, 'reading a fetched job failed');
       }
     }
-    return { got, more: got < fetches ? await this.#probe() : true };
+    return { got, more: got < fetches ? await this.#probe(false) : true };
   }
 
   /**
@@ -271,7 +274,7 @@ export class QueueConsumer {
   async #fetchBatch(count: number): Promise<Round> {
     const fetches: Promise<Job | undefined>[] = [];
     for (let i = 0; i < count; i++) fetches.push(this.#worker.getNextJob(this.#token, { block: false }));
-    const more = this.#probe();
+    const more = this.#probe(true);
     const results = await Promise.allSettled(fetches);
     let got = 0;
     let failure: Error | undefined;
@@ -288,14 +291,14 @@ export class QueueConsumer {
   }
 
   /**
-   * `turnq-more-waiting` on the workers' connection, sent once the round's commands are written (BullMQ
-   * issues them a few promise steps after the call; all of those run before `setImmediate`), so that
-   * Redis runs it after them: it then tells whether anything is left, and clears the marker if not. Sent
-   * too early it would only cost an extra round (it sees the jobs the fetches then take). A failed probe
-   * counts as "more waiting" (the next round finds out), and is logged.
+   * `turnq-more-waiting` on the workers' connection. `behindFetches`: sent once the round's fetches are
+   * written (BullMQ issues them a few promise steps after the call; all of those run before
+   * `setImmediate`), so that Redis runs it after them: it then tells whether anything is left, and clears
+   * the marker if not. Sent too early it would only cost an extra round (it sees the jobs the fetches then
+   * take). A failed probe counts as "more waiting" (the next round finds out), and is logged.
    */
-  async #probe(): Promise<boolean> {
-    await afterWrites();
+  async #probe(behindFetches: boolean): Promise<boolean> {
+    if (behindFetches) await afterWrites();
     try {
       return (await runScript(this.#context.workerRedis, MORE_WAITING_SCRIPT, this.#markerKeys, [])) === 1;
     } catch (error) {
@@ -360,10 +363,10 @@ export class QueueConsumer {
       return true;
     };
     const complete = (): void => {
-      // Read before release(), which wakes a loop waiting for room: its next round carries this ack.
-      const state = this.#state;
       if (!release()) return;
-      if (!this.#stopping && (state === 'rounds' || state === 'room')) this.#acks.push(job);
+      // A loop that runs rounds, or waits for room (release() has just woken it), takes this ack with its
+      // next round, or sends it when it pauses again.
+      if (!this.#stopping && (this.#state === 'rounds' || this.#state === 'room')) this.#acks.push(job);
       else this.#ack(job);
     };
     const deadLetter = (error: TurnqError): void => {
