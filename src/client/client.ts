@@ -26,21 +26,33 @@ export interface ClientOptions {
   logger?: Logger;
 }
 
-interface Pending {
+/** A caller waiting for a call's end: the promise's settlers and what to undo then (its abort listener). */
+interface Waiter {
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  cleanup: (() => void) | undefined;
+}
+
+interface Pending extends Waiter {
   bucket: number;
   /** The call (its actor key is built only for an error). */
   invocation: Invocation;
-  cleanup: (() => void) | undefined;
   /** Calls made with the same message id while this one waits: they end with it (see `invoke`). */
-  joined: JoinedCall[] | undefined;
+  joined: Waiter[] | undefined;
 }
 
-interface JoinedCall {
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-  cleanup: (() => void) | undefined;
+function endWaiter(waiter: Waiter, error: TurnqError | undefined, result: unknown): void {
+  waiter.cleanup?.();
+  if (error === undefined) waiter.resolve(result);
+  else waiter.reject(error);
+}
+
+/** Calls `onAbort` once when `signal` aborts; returns what removes the listener. */
+function whenAborted(signal: AbortSignal, onAbort: () => void): () => void {
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    signal.removeEventListener('abort', onAbort);
+  };
 }
 
 /** The actor key of a call (built only for an error or a log line). */
@@ -173,7 +185,7 @@ export class Client {
       this.#pending.set(id, pending);
       pending.bucket = this.#deadlines.add(id, invocation.deadline);
       if (signal !== undefined) {
-        const onAbort = (): void => {
+        pending.cleanup = whenAborted(signal, () => {
           if (this.#settle(id, new TurnqError('CALL_CANCELLED', { actor: keyOf(invocation) }))) {
             this.#transport
               .broadcast({
@@ -191,11 +203,7 @@ export class Client {
                 );
               });
           }
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        pending.cleanup = () => {
-          signal.removeEventListener('abort', onAbort);
-        };
+        });
       }
       const address = this.#address;
       let published: Promise<void> | void;
@@ -235,14 +243,8 @@ export class Client {
     this.#pending.delete(id);
     this.#deadlines.settled(pending.bucket);
     if (this.#pending.size === 0) this.#holdOpen(false);
-    pending.cleanup?.();
-    if (error === undefined) pending.resolve(result);
-    else pending.reject(error);
-    for (const call of pending.joined ?? []) {
-      call.cleanup?.();
-      if (error === undefined) call.resolve(result);
-      else call.reject(error);
-    }
+    endWaiter(pending, error, result);
+    for (const call of pending.joined ?? []) endWaiter(call, error, result);
     return true;
   }
 
@@ -253,19 +255,15 @@ export class Client {
    */
   #join(waiting: Pending, invocation: Invocation, signal: AbortSignal | undefined): Promise<unknown> {
     return new Promise<unknown>((resolve, reject) => {
-      const call: JoinedCall = { resolve, reject, cleanup: undefined };
+      const call: Waiter = { resolve, reject, cleanup: undefined };
       (waiting.joined ??= []).push(call);
       if (signal === undefined) return;
-      const onAbort = (): void => {
+      call.cleanup = whenAborted(signal, () => {
         const index = waiting.joined?.indexOf(call) ?? -1;
         if (index < 0) return;
         waiting.joined?.splice(index, 1);
         reject(new TurnqError('CALL_CANCELLED', { actor: keyOf(invocation) }));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      call.cleanup = () => {
-        signal.removeEventListener('abort', onAbort);
-      };
+      });
     });
   }
 

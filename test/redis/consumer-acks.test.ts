@@ -8,6 +8,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import pino from 'pino';
 import { encodeInvocation } from '../../src/protocol/codec.js';
 import { randomId } from '../../src/protocol/ids.js';
+import { createInvocation } from '../../src/protocol/invocation.js';
 import { closeRedis, openRedis } from '../../src/state/redis-connection.js';
 import { BULL_PREFIX } from '../../src/state/redis-keys.js';
 import { JOB_OPTIONS, toEnvelope } from '../../src/transport/bullmq/job-envelope.js';
@@ -38,17 +39,11 @@ async function startConsumer(t: ExecutionContext, ns: string): Promise<Harness> 
   await events.waitUntilReady();
   const jobIds = new Map<number, string>();
   for (const n of [1, 2, 3, 4, 5]) {
-    const invocation = {
-      messageId: randomId(),
-      actorType: 'T',
-      actorId: `a${n}`,
-      method: 'm',
-      args: [n],
-      reentrancyId: randomId(),
-      stack: [],
-      depth: 1,
-      deadline: Date.now() + 60_000,
-    };
+    const invocation = createInvocation(
+      { actorType: 'T', actorId: `a${n}`, method: 'm', args: [n] },
+      { messageId: randomId(), reentrancyId: randomId(), stack: [], deadline: Date.now() + 60_000 },
+      undefined,
+    );
     const job = await queue.add('m', toEnvelope(encodeInvocation(invocation)), JOB_OPTIONS);
     jobIds.set(n, job.id as string);
   }

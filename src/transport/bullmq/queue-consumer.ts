@@ -73,13 +73,6 @@ interface WorkerInternals {
   nextJobFromJobData(jobData: unknown, jobId: string, token: string): Promise<Job | undefined>;
 }
 
-/**
- * What the fetch loop is doing, which decides what an ack does: in `rounds` and `room` the loop's next
- * round carries it (with a fetch), or its next pause sends it; while it waits for jobs (`jobs`), for the
- * lease (`lease`) or after a failure (`retry`), it goes out at once without one.
- */
-type LoopState = 'rounds' | 'room' | 'jobs' | 'lease' | 'retry';
-
 /** A round's outcome: jobs delivered, and whether the probe behind its fetches saw more waiting. */
 interface Round {
   readonly got: number;
@@ -112,7 +105,12 @@ export class QueueConsumer {
   #loop: Promise<void> | undefined;
   #lockTimer: NodeJS.Timeout | undefined;
   #blocking: Redis | undefined;
-  #state: LoopState = 'rounds';
+  /**
+   * True while the loop waits for jobs, for the lease or after a failure: an ack then goes out at once,
+   * without a fetch. Otherwise (it runs rounds, or waits for room) its next round carries the ack with a
+   * fetch, or its next pause sends it.
+   */
+  #idle = false;
   /** Acks left for the loop's next round (see #ackRound). */
   #acks: Job[] = [];
   readonly #markerKey: string;
@@ -182,15 +180,15 @@ export class QueueConsumer {
       const room = this.#prefetch - this.#runnable;
       if (room <= 0) {
         await this.#pause(
-          'room',
           new Promise<void>((resolve) => {
             this.#wake = resolve;
           }),
+          false,
         );
         continue;
       }
       if (!this.#mayFetch()) {
-        await this.#pause('lease', sleep(LEASE_WAIT_MS));
+        await this.#pause(sleep(LEASE_WAIT_MS), true);
         continue;
       }
       let round: Round;
@@ -206,30 +204,31 @@ export class QueueConsumer {
         if (this.#stopping) break;
         this.#context.logger.warn({ err: error, queue: this.queue }, 'fetching a job failed; retrying');
         batch = 1;
-        await this.#pause('retry', sleep(200));
+        await this.#pause(sleep(200), true);
         continue;
       }
       if (round.more) batch = Math.min(MAX_FETCH_BATCH, round.got + 1);
       else {
         batch = 1;
-        await this.#pause('jobs', this.#waitForJobs());
+        await this.#pause(this.#waitForJobs(), true);
       }
     }
     this.#flushAcks();
   }
 
   /**
-   * The loop waits in `state` until `until` settles, then runs rounds again. The acks left for it go
-   * out now, without fetching: also when it pauses for room, as an ack that made no room (the window
-   * refilled by an unparked delivery, or the ack of a parked one) would otherwise wait for another.
+   * The loop waits until `until` settles (`idle`: for anything but room, see #idle), then runs rounds
+   * again. The acks left for it go out now, without fetching: also when it pauses for room, as an ack
+   * that made no room (the window refilled by an unparked delivery, or the ack of a parked one) would
+   * otherwise wait for another.
    */
-  async #pause(state: LoopState, until: Promise<unknown>): Promise<void> {
-    this.#state = state;
+  async #pause(until: Promise<unknown>, idle: boolean): Promise<void> {
+    this.#idle = idle;
     this.#flushAcks();
     try {
       await until;
     } finally {
-      this.#state = 'rounds';
+      this.#idle = false;
     }
   }
 
@@ -366,7 +365,7 @@ export class QueueConsumer {
       if (!release()) return;
       // A loop that runs rounds, or waits for room (release() has just woken it), takes this ack with its
       // next round, or sends it when it pauses again.
-      if (!this.#stopping && (this.#state === 'rounds' || this.#state === 'room')) this.#acks.push(job);
+      if (!this.#stopping && !this.#idle) this.#acks.push(job);
       else this.#ack(job);
     };
     const deadLetter = (error: TurnqError): void => {
