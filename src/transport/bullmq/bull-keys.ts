@@ -1,8 +1,9 @@
 /**
  * The BullMQ keys of a queue that turnq's own Lua scripts touch (BullMQ 6 layout, default prefix
  * `bull`): `bull:<queue>:wait` (LIST, consumed from the right), `:active` (LIST, newest fetched on the
- * left), `:stalled` (SET), `:prioritized` (ZSET), `:marker` (ZSET that wakes blocked workers), and per job `bull:<queue>:<id>`
- * (HASH; field `stc` counts redeliveries) and `bull:<queue>:<id>:lock` (STRING, the holder's token).
+ * left), `:stalled` (SET), `:prioritized` (ZSET), `:marker` (ZSET that wakes blocked workers), `:meta`
+ * (HASH, only read: fields `paused` and `concurrency`), and per job `bull:<queue>:<id>` (HASH; field
+ * `stc` counts redeliveries) and `bull:<queue>:<id>:lock` (STRING, the holder's token).
  */
 import { BULL_PREFIX } from '../../state/redis-keys.js';
 
@@ -12,6 +13,7 @@ export interface BullQueueKeys {
   readonly stalled: string;
   readonly prioritized: string;
   readonly marker: string;
+  readonly meta: string;
   /** `bull:<queue>:`, to which a job id is appended. */
   readonly jobPrefix: string;
 }
@@ -24,6 +26,7 @@ export function bullKeys(queue: string): BullQueueKeys {
     stalled: `${base}stalled`,
     prioritized: `${base}prioritized`,
     marker: `${base}marker`,
+    meta: `${base}meta`,
     jobPrefix: base,
   };
 }

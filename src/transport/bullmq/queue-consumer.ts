@@ -32,18 +32,37 @@ import { returnJobs } from './shard-lease.js';
 
 export const LOCK_MS = 10 * 60_000;
 /**
- * KEYS[1] wait, KEYS[2] prioritized, KEYS[3] marker
- * Returns 1 when jobs are waiting; 0 when none, after removing the immediate marker (member "0") so
- * that BZPOPMIN on the marker blocks until the next add (every add puts the marker back; so does every
- * fetch that hands out a job, whether more wait or not). Sent behind the fetches of a round, or after an
- * ack round that got fewer jobs than it asked for.
+ * KEYS[1] wait, KEYS[2] prioritized, KEYS[3] marker, KEYS[4] meta, KEYS[5] active
+ * Returns `more` when jobs are waiting and a fetch may take them; `none` when none wait, after removing
+ * the immediate marker (member "0") so that BZPOPMIN on the marker blocks until the next add (every add
+ * puts the marker back; so does every fetch that hands out a job, whether more wait or not); `paused`
+ * when jobs wait but the queue is paused (`meta` field `paused`, set by BullMQ's `Queue.pause`), after
+ * removing the marker too (BullMQ's resume puts it back); `maxed` when jobs wait but the queue's global
+ * concurrency (`meta` field `concurrency`) is reached by the jobs in `active` (BullMQ's fetch then hands
+ * out nothing, and neither adds nor acks touch the marker). Sent behind the fetches of a round, or after
+ * an ack round that got fewer jobs than it asked for.
  */
 export const MORE_WAITING_SCRIPT = luaScript(
   'turnq-more-waiting',
-  `if redis.call('LLEN', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[2]) > 0 then return 1 end
-redis.call('ZREM', KEYS[3], '0')
-return 0`,
+  `if redis.call('LLEN', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[2]) == 0 then
+  redis.call('ZREM', KEYS[3], '0')
+  return 'none'
+end
+local meta = redis.call('HMGET', KEYS[4], 'paused', 'concurrency')
+if meta[1] then
+  redis.call('ZREM', KEYS[3], '0')
+  return 'paused'
+end
+if meta[2] and redis.call('LLEN', KEYS[5]) >= tonumber(meta[2]) then return 'maxed' end
+return 'more'`,
 );
+
+/**
+ * What the probe saw: jobs a fetch may take (`more`), none (`none`), or jobs held back by the queue
+ * (`paused`, or `maxed` by its global concurrency).
+ */
+export type Waiting = 'more' | 'none' | 'paused' | 'maxed';
+const WAITING: ReadonlySet<unknown> = new Set<Waiting>(['more', 'none', 'paused', 'maxed']);
 
 /** How often a consumer whose lease renewal is late checks again before fetching. */
 const LEASE_WAIT_MS = 100;
@@ -73,10 +92,10 @@ interface WorkerInternals {
   nextJobFromJobData(jobData: unknown, jobId: string, token: string): Promise<Job | undefined>;
 }
 
-/** A round's outcome: jobs delivered, and whether the probe behind its fetches saw more waiting. */
+/** A round's outcome: jobs delivered, and what the probe behind its fetches saw waiting. */
 interface Round {
   readonly got: number;
-  readonly more: boolean;
+  readonly waiting: Waiting;
 }
 
 interface Held {
@@ -133,7 +152,7 @@ export class QueueConsumer {
     this.#mayFetch = ownership === undefined ? () => true : () => ownership.mayFetch();
     const keys = bullKeys(queue);
     this.#markerKey = keys.marker;
-    this.#markerKeys = [keys.wait, keys.prioritized, keys.marker];
+    this.#markerKeys = [keys.wait, keys.prioritized, keys.marker, keys.meta, keys.active];
     this.#worker = new Worker(queue, null, {
       connection: context.workerRedis,
       prefix: BULL_PREFIX,
@@ -172,7 +191,10 @@ export class QueueConsumer {
    * the next batch asks for one job more than this one got, within the window's room and
    * MAX_FETCH_BATCH, so it follows the queue's depth. When it sees none, it has removed the marker that
    * BullMQ sets behind every job it hands out, and the loop blocks on the marker until the next add, then
-   * starts again with one fetch. Whenever the loop pauses, the acks left for it go out at once.
+   * starts again with one fetch; so it does when the queue is paused (BullMQ's resume sets the marker).
+   * When jobs wait but the queue's global concurrency is reached, the loop waits for one of its own
+   * deliveries to end (its ack then goes with the next round, freeing the slot and fetching in one script)
+   * or MARKER_WAIT_S. Whenever the loop pauses, the acks left for it go out at once.
    */
   async #run(): Promise<void> {
     let batch = 1;
@@ -207,10 +229,13 @@ export class QueueConsumer {
         await this.#pause(sleep(200), true);
         continue;
       }
-      if (round.more) batch = Math.min(MAX_FETCH_BATCH, round.got + 1);
+      if (round.waiting === 'more') batch = Math.min(MAX_FETCH_BATCH, round.got + 1);
       else {
         batch = 1;
-        await this.#pause(this.#waitForJobs(), true);
+        // An ack left for the loop frees a slot: its round goes at once (it may have come before the probe).
+        if (round.waiting === 'maxed') {
+          if (this.#acks.length === 0) await this.#pause(this.#waitForSlot(), false);
+        } else await this.#pause(this.#waitForJobs(), true);
       }
     }
     this.#flushAcks();
@@ -262,7 +287,7 @@ export class QueueConsumer {
         this.#context.logger.warn({ err: error, queue: this.queue }, 'reading a fetched job failed');
       }
     }
-    return { got, more: got < fetches ? await this.#probe(false) : true };
+    return { got, waiting: got < fetches ? await this.#probe(false) : 'more' };
   }
 
   /**
@@ -286,7 +311,7 @@ export class QueueConsumer {
     }
     const waiting = await more;
     if (failure !== undefined) throw failure;
-    return { got, more: waiting };
+    return { got, waiting };
   }
 
   /**
@@ -296,13 +321,14 @@ export class QueueConsumer {
    * the marker if not. Sent too early it would only cost an extra round (it sees the jobs the fetches then
    * take). A failed probe counts as "more waiting" (the next round finds out), and is logged.
    */
-  async #probe(behindFetches: boolean): Promise<boolean> {
+  async #probe(behindFetches: boolean): Promise<Waiting> {
     if (behindFetches) await afterWrites();
     try {
-      return (await runScript(this.#context.workerRedis, MORE_WAITING_SCRIPT, this.#markerKeys, [])) === 1;
+      const seen = await runScript(this.#context.workerRedis, MORE_WAITING_SCRIPT, this.#markerKeys, []);
+      return WAITING.has(seen) ? (seen as Waiting) : 'more';
     } catch (error) {
       this.#context.logger.warn({ err: error, queue: this.queue }, 'checking for waiting jobs failed');
-      return true;
+      return 'more';
     }
   }
 
@@ -330,6 +356,20 @@ export class QueueConsumer {
       this.#context.logger.warn({ err: error, queue: this.queue }, 'waiting for jobs failed; retrying');
       await sleep(200);
     }
+  }
+
+  /**
+   * The queue's global concurrency is reached: wait until one of this consumer's deliveries ends (its
+   * ack, left for the next round, frees a slot and fetches in the same script) or MARKER_WAIT_S (slots
+   * held by others free up without telling anyone).
+   */
+  async #waitForSlot(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      timer = setTimeout(resolve, MARKER_WAIT_S * 1000);
+    });
+    clearTimeout(timer);
   }
 
   #wakeLoop(): void {
