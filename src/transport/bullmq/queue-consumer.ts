@@ -26,7 +26,7 @@ import { luaScript, runScript } from '../../state/redis-connection.js';
 import { BULL_PREFIX } from '../../state/redis-keys.js';
 import type { Fence } from '../../state/state-store.js';
 import type { ConsumeSpec, Delivery } from '../transport.js';
-import { decodeJob } from './job-envelope.js';
+import { decodeJob, UnreadableJobData } from './job-envelope.js';
 import { bullKeys } from './bull-keys.js';
 import { returnJobs } from './shard-lease.js';
 
@@ -90,6 +90,8 @@ export interface ConsumerContext {
 /** BullMQ's own conversion of raw job data (what its processing loop uses after fetchNext). */
 interface WorkerInternals {
   nextJobFromJobData(jobData: unknown, jobId: string, token: string): Promise<Job | undefined>;
+  /** Builds the Job of a fetched job's hash; parses its `data` as JSON (and throws when it is not). */
+  createJob(json: { data: string }, jobId: string): Job;
 }
 
 /** A round's outcome: jobs delivered, and what the probe behind its fetches saw waiting. */
@@ -165,6 +167,20 @@ export class QueueConsumer {
     this.#worker.on('error', (error) => {
       if (!this.#stopping) context.logger.warn({ err: error, queue }, 'BullMQ worker error');
     });
+    // A job whose data is not JSON would make its fetch throw after moving it to `active` under this
+    // consumer's lock: neither delivered nor dead-lettered, it would stay there. It is delivered with its
+    // text kept as UnreadableJobData instead, and dead-lettered as MESSAGE_UNDECODABLE.
+    const internals = this.#worker as unknown as WorkerInternals;
+    const createJob = internals.createJob.bind(this.#worker);
+    internals.createJob = (json, jobId) => {
+      try {
+        return createJob(json, jobId);
+      } catch (error) {
+        const job = createJob({ ...json, data: 'null' }, jobId);
+        job.data = new UnreadableJobData(json.data, error instanceof Error ? error.message : String(error));
+        return job;
+      }
+    };
   }
 
   /** Opens the connection that waits for new jobs, then starts fetching. */
