@@ -4,10 +4,11 @@
  * wait: the consumer must wait (for the marker that resume sets, or for a slot to free) instead of
  * fetching again and again, and serve the jobs once they may run.
  */
-import { Worker } from 'bullmq';
+import type { ExecutionContext } from 'ava';
+import { Worker, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { MORE_WAITING_SCRIPT, type Waiting } from '../../src/transport/bullmq/queue-consumer.js';
-import { startConsumer } from './consumer-harness.js';
+import { startConsumer, type Harness } from './consumer-harness.js';
 import { redisTest } from './redis-test.js';
 
 /** Fetches on one queue after which a consumer that keeps fetching counts as spinning. */
@@ -67,19 +68,30 @@ function watch(queue: string, workerRedis: Redis, teardown: (fn: () => void) => 
   };
 }
 
-redisTest('a paused queue: the consumer waits for the resume instead of fetching again and again', async (t, ns) => {
-  let seen: Watch | undefined;
+/** A consumer (window of 4) of `jobs` jobs on a queue that `holdBack` set up before it started, watched. */
+async function startHeldBack(
+  t: ExecutionContext,
+  ns: string,
+  jobs: number,
+  holdBack: (queue: Queue) => Promise<unknown>,
+): Promise<{ h: Harness; w: Watch }> {
+  let w: Watch | undefined;
   const h = await startConsumer(t, ns, {
-    jobs: 2,
+    jobs,
     prefetch: 4,
     prepare: async ({ queue, workerRedis }) => {
-      await queue.pause();
-      seen = watch(queue.name, workerRedis, (fn) => {
+      await holdBack(queue);
+      w = watch(queue.name, workerRedis, (fn) => {
         t.teardown(fn);
       });
     },
   });
-  const w = seen!;
+  if (w === undefined) throw new Error('the harness did not run prepare');
+  return { h, w };
+}
+
+redisTest('a paused queue: the consumer waits for the resume instead of fetching again and again', async (t, ns) => {
+  const { h, w } = await startHeldBack(t, ns, 2, (queue) => queue.pause());
   t.is(await w.heldBack('paused'), 'waits', `fetches sent while paused: ${w.fetches()}`);
   t.is(w.fetches(), 1, 'one fetch (it got nothing), then the probe said "paused"');
   t.is(h.deliveries(), 0);
@@ -93,18 +105,7 @@ redisTest('a paused queue: the consumer waits for the resume instead of fetching
 });
 
 redisTest('a queue at its global concurrency: the consumer waits for a slot, and its ack fetches the next job', async (t, ns) => {
-  let seen: Watch | undefined;
-  const h = await startConsumer(t, ns, {
-    jobs: 3,
-    prefetch: 4,
-    prepare: async ({ queue, workerRedis }) => {
-      await queue.setGlobalConcurrency(1);
-      seen = watch(queue.name, workerRedis, (fn) => {
-        t.teardown(fn);
-      });
-    },
-  });
-  const w = seen!;
+  const { h, w } = await startHeldBack(t, ns, 3, (queue) => queue.setGlobalConcurrency(1));
   const first = await h.delivered(1);
   t.is(await w.heldBack('maxed'), 'waits', `fetches sent while a1 held the only slot: ${w.fetches()}`);
   t.is(h.deliveries(), 1);
