@@ -71,6 +71,12 @@ const LEASE_WAIT_MS = 100;
 export const MARKER_WAIT_S = 5;
 
 /**
+ * Longest pause between rounds that get no job although jobs wait (BullMQ holds them back for a reason
+ * the probe does not check, such as a rate limit): the pauses double from 1 ms up to this.
+ */
+const EMPTY_BACKOFF_MAX_MS = 100;
+
+/**
  * Most fetches the loop sends at once (pipelined on one connection). A batch asks for one job more than
  * the last batch got, up to this (and to the room in the window); see #run.
  */
@@ -127,9 +133,9 @@ export class QueueConsumer {
   #lockTimer: NodeJS.Timeout | undefined;
   #blocking: Redis | undefined;
   /**
-   * True while the loop waits for jobs, for the lease or after a failure: an ack then goes out at once,
-   * without a fetch. Otherwise (it runs rounds, or waits for room) its next round carries the ack with a
-   * fetch, or its next pause sends it.
+   * True while the loop waits for jobs, for the lease, after a failure or backing off: an ack then goes
+   * out at once, without a fetch. Otherwise (it runs rounds, or waits for room or for a slot) its next
+   * round carries the ack with a fetch, or its next pause sends it.
    */
   #idle = false;
   /** Acks left for the loop's next round (see #ackRound). */
@@ -208,12 +214,15 @@ export class QueueConsumer {
    * MAX_FETCH_BATCH, so it follows the queue's depth. When it sees none, it has removed the marker that
    * BullMQ sets behind every job it hands out, and the loop blocks on the marker until the next add, then
    * starts again with one fetch; so it does when the queue is paused (BullMQ's resume sets the marker).
-   * When jobs wait but the queue's global concurrency is reached, the loop waits for one of its own
-   * deliveries to end (its ack then goes with the next round, freeing the slot and fetching in one script)
-   * or MARKER_WAIT_S. Whenever the loop pauses, the acks left for it go out at once.
+   * When jobs wait but the queue's global concurrency is reached, the loop waits for a slot (#waitForSlot).
+   * When fetches get nothing twice in a row while jobs wait (BullMQ holds them back for a reason the probe
+   * does not see, such as a rate limit), it backs off, 1 ms doubling up to EMPTY_BACKOFF_MAX_MS. Whenever
+   * the loop pauses, the acks left for it go out at once.
    */
   async #run(): Promise<void> {
     let batch = 1;
+    /** Rounds in a row that got no job while the probe said more were waiting. */
+    let empty = 0;
     while (!this.#stopping) {
       const room = this.#prefetch - this.#runnable;
       if (room <= 0) {
@@ -245,8 +254,13 @@ export class QueueConsumer {
         await this.#pause(sleep(200), true);
         continue;
       }
-      if (round.waiting === 'more') batch = Math.min(MAX_FETCH_BATCH, round.got + 1);
-      else {
+      empty = round.got === 0 && round.waiting === 'more' ? empty + 1 : 0;
+      if (round.waiting === 'more') {
+        batch = Math.min(MAX_FETCH_BATCH, round.got + 1);
+        // Jobs wait, yet fetches got none twice in a row: BullMQ holds them back for a reason the probe
+        // does not see (a rate limit, say). Back off instead of spinning.
+        if (empty > 1) await this.#pause(sleep(Math.min(EMPTY_BACKOFF_MAX_MS, 2 ** (empty - 2))), true);
+      } else {
         batch = 1;
         // An ack left for the loop frees a slot: its round goes at once (it may have come before the probe).
         if (round.waiting === 'maxed') {
@@ -375,11 +389,13 @@ export class QueueConsumer {
   }
 
   /**
-   * The queue's global concurrency is reached: wait until one of this consumer's deliveries ends (its
-   * ack, left for the next round, frees a slot and fetches in the same script) or MARKER_WAIT_S (slots
-   * held by others free up without telling anyone).
+   * The queue's global concurrency is reached: wait until one of this consumer's deliveries leaves the
+   * window (an ack, left for the next round, frees its slot and fetches in the same script; a dead-letter
+   * or requeue wakes the loop again once it has freed the slot) or MARKER_WAIT_S (slots held by others
+   * free up without telling anyone). Extra wake-ups only cost a round.
    */
   async #waitForSlot(): Promise<void> {
+    if (this.#stopping) return;
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
       this.#wake = resolve;
@@ -435,7 +451,10 @@ export class QueueConsumer {
           return job.moveToFailed(new Error(`${error.code}: ${error.message}`), this.#token, false);
         },
       );
-      void this.#track(parked, 'dead-lettering a job');
+      // The slot in `active` is free only now: a loop waiting for one (global concurrency) looks again.
+      void this.#track(parked, 'dead-lettering a job').then(() => {
+        this.#wakeLoop();
+      });
       this.#spec.onDeadLetter?.(error.code, error.message);
     };
     const decoded = decodeJob(job.data, this.#context.maxBytes);
@@ -451,7 +470,10 @@ export class QueueConsumer {
       redeliveries: job.stalledCounter,
       ack: complete,
       requeue: () => {
-        if (release()) void this.#track(returnJobs(this.#context.redis, this.queue, this.#token, [id]));
+        if (!release()) return;
+        void this.#track(returnJobs(this.#context.redis, this.queue, this.#token, [id])).then(() => {
+          this.#wakeLoop();
+        });
       },
       deadLetter,
       park: () => {
