@@ -24,11 +24,19 @@ export interface HarnessOptions {
   /** The consumer's window. */
   readonly prefetch: number;
   /** Runs after the jobs are added, before the consumer starts (e.g. to pause the queue). */
-  readonly prepare?: (parts: { readonly queue: Queue; readonly workerRedis: Redis }) => Promise<void>;
+  readonly prepare?: (parts: {
+    readonly queue: Queue;
+    readonly redis: Redis;
+    readonly workerRedis: Redis;
+    /** The BullMQ job id of actor `a<n>`'s job. */
+    readonly jobId: (n: number) => string;
+  }) => Promise<void>;
 }
 
 export interface Harness {
   readonly queue: Queue;
+  /** A command connection of the harness's own. */
+  readonly redis: Redis;
   /** The queue's name (a shard queue of type `T`). */
   readonly name: string;
   /** How many deliveries the consumer has made so far. */
@@ -37,6 +45,8 @@ export interface Harness {
   delivered(n: number): Promise<Delivery>;
   /** Resolves when the job of actor `a<n>` is completed in BullMQ, fails after ACK_WITHIN_MS. */
   completed(n: number): Promise<void>;
+  /** Resolves with the reason once job `id` has failed in BullMQ, fails after ACK_WITHIN_MS. */
+  failed(id: string): Promise<string>;
 }
 
 export async function startConsumer(t: ExecutionContext, ns: string, options: HarnessOptions): Promise<Harness> {
@@ -56,7 +66,7 @@ export async function startConsumer(t: ExecutionContext, ns: string, options: Ha
     const job = await queue.add('m', toEnvelope(encodeInvocation(invocation)), JOB_OPTIONS);
     jobIds.set(n, job.id as string);
   }
-  await options.prepare?.({ queue, workerRedis });
+  await options.prepare?.({ queue, redis, workerRedis, jobId: (n) => jobIds.get(n) ?? '' });
   const waiters = new Map<string, (delivery: Delivery) => void>();
   const arrived = new Map<string, Delivery>();
   const consumer = new QueueConsumer(
@@ -92,8 +102,21 @@ export async function startConsumer(t: ExecutionContext, ns: string, options: Ha
     await closeRedis(workerRedis);
   });
   await consumer.start();
+  /** Resolves with the failed reason (or '') once job `id` reaches `state`; fails after ACK_WITHIN_MS. */
+  const finished = (what: string, id: string | undefined, state: 'completed' | 'failed'): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`${what} not ${state} within ${ACK_WITHIN_MS} ms`));
+      }, ACK_WITHIN_MS);
+      events.on(state, (event: { jobId: string; failedReason?: string }) => {
+        if (event.jobId !== id) return;
+        clearTimeout(timer);
+        resolve(event.failedReason ?? '');
+      });
+    });
   return {
     queue,
+    redis,
     name,
     deliveries: () => arrived.size,
     delivered: (n) =>
@@ -102,18 +125,9 @@ export async function startConsumer(t: ExecutionContext, ns: string, options: Ha
         if (got !== undefined) resolve(got);
         else waiters.set(`a${n}`, resolve);
       }),
-    completed: (n) => {
-      const id = jobIds.get(n);
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          reject(new Error(`job of a${n} not completed within ${ACK_WITHIN_MS} ms of its ack`));
-        }, ACK_WITHIN_MS);
-        events.on('completed', ({ jobId }) => {
-          if (jobId !== id) return;
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+    completed: async (n) => {
+      await finished(`job of a${n}`, jobIds.get(n), 'completed');
     },
+    failed: (id) => finished(`job ${id}`, id, 'failed'),
   };
 }

@@ -40,28 +40,8 @@ function headersOf(data: unknown): unknown {
   return typeof data === 'object' && data !== null ? (data as { headers?: unknown }).headers : undefined;
 }
 
-/**
- * The data of a job whose hash holds text that is not JSON (written by hand, not by a BullMQ client):
- * BullMQ could not read it, so it is kept as it was, to be dead-lettered. Serializes as that text.
- */
-export class UnreadableJobData {
-  readonly raw: string;
-  readonly reason: string;
-  constructor(raw: string, reason: string) {
-    this.raw = raw;
-    this.reason = reason;
-  }
-  toJSON(): string {
-    return this.raw;
-  }
-}
-
 /** Decodes a job's data as an invocation; an invalid job comes back with its coded error and error reply. */
 export function decodeJob(data: unknown, maxBytes: number): Decoded {
-  if (data instanceof UnreadableJobData) {
-    const error = new TurnqError('MESSAGE_UNDECODABLE', { message: `job data is not JSON: ${data.reason}` });
-    return { ok: false, error, reply: undefined };
-  }
   let message: WireMessage;
   try {
     message = fromEnvelope(data);

@@ -16,7 +16,7 @@
  * owns the jobs; locks are taken for LOCK_MS and extended every LOCK_MS / 2 while held.
  */
 import { setImmediate as afterWrites, setTimeout as sleep } from 'node:timers/promises';
-import { Worker, type Job } from 'bullmq';
+import { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { TurnqError } from '../../errors/turnq-error.js';
@@ -26,7 +26,8 @@ import { luaScript, runScript } from '../../state/redis-connection.js';
 import { BULL_PREFIX } from '../../state/redis-keys.js';
 import type { Fence } from '../../state/state-store.js';
 import type { ConsumeSpec, Delivery } from '../transport.js';
-import { decodeJob, UnreadableJobData } from './job-envelope.js';
+import { decodeJob } from './job-envelope.js';
+import { findUnreadable } from './unreadable-jobs.js';
 import { bullKeys } from './bull-keys.js';
 import { returnJobs } from './shard-lease.js';
 
@@ -96,8 +97,6 @@ export interface ConsumerContext {
 /** BullMQ's own conversion of raw job data (what its processing loop uses after fetchNext). */
 interface WorkerInternals {
   nextJobFromJobData(jobData: unknown, jobId: string, token: string): Promise<Job | undefined>;
-  /** Builds the Job of a fetched job's hash; parses its `data` as JSON (and throws when it is not). */
-  createJob(json: { data: string }, jobId: string): Job;
 }
 
 /** A round's outcome: jobs delivered, and what the probe behind its fetches saw waiting. */
@@ -173,20 +172,6 @@ export class QueueConsumer {
     this.#worker.on('error', (error) => {
       if (!this.#stopping) context.logger.warn({ err: error, queue }, 'BullMQ worker error');
     });
-    // A job whose data is not JSON would make its fetch throw after moving it to `active` under this
-    // consumer's lock: neither delivered nor dead-lettered, it would stay there. It is delivered with its
-    // text kept as UnreadableJobData instead, and dead-lettered as MESSAGE_UNDECODABLE.
-    const internals = this.#worker as unknown as WorkerInternals;
-    const createJob = internals.createJob.bind(this.#worker);
-    internals.createJob = (json, jobId) => {
-      try {
-        return createJob(json, jobId);
-      } catch (error) {
-        const job = createJob({ ...json, data: 'null' }, jobId);
-        job.data = new UnreadableJobData(json.data, error instanceof Error ? error.message : String(error));
-        return job;
-      }
-    };
   }
 
   /** Opens the connection that waits for new jobs, then starts fetching. */
@@ -251,7 +236,7 @@ export class QueueConsumer {
         if (this.#stopping) break;
         this.#context.logger.warn({ err: error, queue: this.queue }, 'fetching a job failed; retrying');
         batch = 1;
-        await this.#pause(sleep(200), true);
+        if ((await this.#rescueUnreadable()) === 0) await this.#pause(sleep(200), true);
         continue;
       }
       empty = round.got === 0 && round.waiting === 'more' ? empty + 1 : 0;
@@ -310,13 +295,17 @@ export class QueueConsumer {
       acks.map((job, i) => this.#track(job.moveToCompleted(null, this.#token, i < fetches), 'acknowledging a job')),
     );
     let got = 0;
+    // #track gives undefined for an ack that failed: BullMQ may have moved a job it then could not read.
+    let failed = results.includes(undefined);
     for (const result of results) {
       try {
         if (await this.#takeFetched(result)) got++;
       } catch (error) {
+        failed = true;
         this.#context.logger.warn({ err: error, queue: this.queue }, 'reading a fetched job failed');
       }
     }
+    if (failed) await this.#rescueUnreadable();
     return { got, waiting: got < fetches ? await this.#probe(false) : 'more' };
   }
 
@@ -360,6 +349,35 @@ export class QueueConsumer {
       this.#context.logger.warn({ err: error, queue: this.queue }, 'checking for waiting jobs failed');
       return 'more';
     }
+  }
+
+  /**
+   * After a fetch failed: dead-letters the jobs BullMQ moved to `active` under this consumer's lock but
+   * could not read (unreadable-jobs.ts), as MESSAGE_UNDECODABLE with the text of their `data` field, and
+   * fails them in BullMQ with the reason (its failed set keeps the hash). No reply: their headers cannot
+   * be read. Returns how many there were.
+   */
+  async #rescueUnreadable(): Promise<number> {
+    let found;
+    try {
+      found = await findUnreadable(this.#context.redis, this.queue, this.#token, (id) => this.#held.has(id));
+    } catch (error) {
+      this.#context.logger.warn({ err: error, queue: this.queue }, 'looking for unreadable jobs failed');
+      return 0;
+    }
+    for (const { id, hash, reason } of found) {
+      const error = new TurnqError('MESSAGE_UNDECODABLE', { message: `BullMQ cannot read job ${id}: ${reason}` });
+      const job = new Job(this.#worker, hash.name ?? 'unreadable', null, {}, id);
+      const dead = this.#context.deadLetter(this.queue, hash.data ?? null, error).catch((addError: unknown) => {
+        this.#context.logger.warn({ err: addError, queue: this.queue, code: error.code }, 'dead-letter queue refused a job; failing it');
+      });
+      await this.#track(
+        dead.then(() => job.moveToFailed(new Error(`${error.code}: ${error.message}`), this.#token, false)),
+        'dead-lettering an unreadable job',
+      );
+      this.#spec.onDeadLetter?.(error.code, error.message);
+    }
+    return found.length;
   }
 
   /** A fetched job: delivered, or kept for close() to return (in fetch order) when closing. */
