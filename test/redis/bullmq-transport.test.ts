@@ -129,9 +129,9 @@ redisTest('an undecodable job is dead-lettered with its reason and answered', as
 // moves such a job to active, then fails to read it.
 for (const [field, fields] of [
   ['data', { data: 'not json {', opts: '{}' }],
-  ['opts', { data: '{"not":"an envelope"}', opts: 'not json' }],
+  ['parent', { data: '{"not":"an envelope"}', opts: '{}', parent: 'not json' }],
 ] as const) {
-  redisTest(`a job whose ${field} is not JSON (written by hand) is dead-lettered, and the next job is served`, async (t) => {
+  redisTest(`a job whose ${field} BullMQ cannot read (written by hand) is dead-lettered, and the next job is served`, async (t) => {
     const cluster = await startCluster(t, bullmqBackend, { actors: [Counter], config: { shards: 1 } });
     const ns = cluster.fixture.namespace;
     const shard = names.shard(ns, 'Counter', 0);
@@ -163,7 +163,7 @@ for (const [field, fields] of [
       .zadd(`bull:${shard}:marker`, 0, '0')
       .exec();
     t.is(await cluster.client.actor<Counter>('Counter', 'c1').add(4), 4);
-    t.regex(await failed, new RegExp(`^MESSAGE_UNDECODABLE: .*field ${field} is not JSON`));
+    t.regex(await failed, new RegExp(`^MESSAGE_UNDECODABLE: .*field ${field} does not read`));
     const [entry] = (await dead.getJobs(['wait'])).map((job) => job.data as { code: string; reason: string; queue: string; data: unknown });
     t.is(entry?.queue, shard);
     t.is(entry?.code, 'MESSAGE_UNDECODABLE');

@@ -1,6 +1,6 @@
 /**
- * The shard consumer and a job whose hash BullMQ cannot read (a field written by hand that is not
- * JSON) when it comes with an ack: BullMQ's ack that fetches the next job moves it to active, then fails
+ * The shard consumer and a job whose hash BullMQ cannot read (a field written by hand that BullMQ
+ * cannot parse) when it comes with an ack: BullMQ's ack that fetches the next job moves it to active, then fails
  * to read it. The consumer finds it under its lock and fails it with MESSAGE_UNDECODABLE (here the
  * harness's dead-letter queue refuses it, so BullMQ's failed set keeps it), and goes on with the next.
  */
@@ -11,8 +11,12 @@ import { redisTest } from './redis-test.js';
 for (const [field, fields] of [
   ['data', { data: 'not json {', opts: '{}' }],
   ['opts', { data: '{}', opts: 'not json' }],
+  ['opts', { data: '{}', opts: 'null' }],
+  ['progress', { data: '{}', opts: '{}', progress: 'half' }],
+  ['parent', { data: '{}', opts: '{}', parent: 'not json' }],
 ] as const) {
-  redisTest(`a job whose ${field} is not JSON, fetched by an ack, is failed and the next job delivered`, async (t, ns) => {
+  const stored = JSON.stringify(fields);
+  redisTest(`a job stored as ${stored}, fetched by an ack, is failed and the next job delivered`, async (t, ns) => {
     const id = 'by-hand-1';
     // a1, a2, the job by hand, a3; a window of one: each ack fetches the next job, a2's the job by hand.
     const h = await startConsumer(t, ns, {
@@ -31,7 +35,7 @@ for (const [field, fields] of [
     const failed = h.failed(id);
     (await h.delivered(1)).ack();
     (await h.delivered(2)).ack();
-    t.regex(await failed, new RegExp(`^MESSAGE_UNDECODABLE: .*field ${field} is not JSON`));
+    t.regex(await failed, new RegExp(`^MESSAGE_UNDECODABLE: .*field ${field} does not read`));
     const third = await h.delivered(3);
     const completed = h.completed(3);
     third.ack();

@@ -16,7 +16,7 @@
  * owns the jobs; locks are taken for LOCK_MS and extended every LOCK_MS / 2 while held.
  */
 import { setImmediate as afterWrites, setTimeout as sleep } from 'node:timers/promises';
-import { Job, Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { TurnqError } from '../../errors/turnq-error.js';
@@ -27,7 +27,7 @@ import { BULL_PREFIX } from '../../state/redis-keys.js';
 import type { Fence } from '../../state/state-store.js';
 import type { ConsumeSpec, Delivery } from '../transport.js';
 import { decodeJob } from './job-envelope.js';
-import { findUnreadable } from './unreadable-jobs.js';
+import { failUnreadable, findUnreadable } from './unreadable-jobs.js';
 import { bullKeys } from './bull-keys.js';
 import { returnJobs } from './shard-lease.js';
 
@@ -137,6 +137,8 @@ export class QueueConsumer {
    * round carries the ack with a fetch, or its next pause sends it.
    */
   #idle = false;
+  /** Dead-letters and requeues finished so far (each freed a slot in `active`; see #waitForSlot). */
+  #slotsFreed = 0;
   /** Acks left for the loop's next round (see #ackRound). */
   #acks: Job[] = [];
   readonly #markerKey: string;
@@ -208,6 +210,8 @@ export class QueueConsumer {
     let batch = 1;
     /** Rounds in a row that got no job while the probe said more were waiting. */
     let empty = 0;
+    /** #slotsFreed when the round was sent: a slot freed since then is not waited for. */
+    let freed: number;
     while (!this.#stopping) {
       const room = this.#prefetch - this.#runnable;
       if (room <= 0) {
@@ -228,12 +232,16 @@ export class QueueConsumer {
         // Acks left for this round carry its fetches; without any, plain fetches. Rounds run one at a
         // time, each delivering what it got before the next: deliveries follow queue order, which
         // per-actor order relies on.
+        freed = this.#slotsFreed;
         const acks = this.#acks;
         this.#acks = [];
         const asked = Math.max(0, Math.min(acks.length > 0 ? acks.length : batch, room));
         round = await (acks.length > 0 ? this.#ackRound(acks, asked) : this.#fetchBatch(asked));
       } catch (error) {
-        if (this.#stopping) break;
+        if (this.#stopping) {
+          await this.#rescueUnreadable();
+          break;
+        }
         this.#context.logger.warn({ err: error, queue: this.queue }, 'fetching a job failed; retrying');
         batch = 1;
         if ((await this.#rescueUnreadable()) === 0) await this.#pause(sleep(200), true);
@@ -247,9 +255,10 @@ export class QueueConsumer {
         if (empty > 1) await this.#pause(sleep(Math.min(EMPTY_BACKOFF_MAX_MS, 2 ** (empty - 2))), true);
       } else {
         batch = 1;
-        // An ack left for the loop frees a slot: its round goes at once (it may have come before the probe).
+        // An ack left for the loop frees a slot: its round goes at once (it may have come before the
+        // probe); so does the next round when a dead-letter or requeue freed one since this round went.
         if (round.waiting === 'maxed') {
-          if (this.#acks.length === 0) await this.#pause(this.#waitForSlot(), false);
+          if (this.#acks.length === 0 && this.#slotsFreed === freed) await this.#pause(this.#waitForSlot(), false);
         } else await this.#pause(this.#waitForJobs(), true);
       }
     }
@@ -352,32 +361,27 @@ export class QueueConsumer {
   }
 
   /**
-   * After a fetch failed: dead-letters the jobs BullMQ moved to `active` under this consumer's lock but
-   * could not read (unreadable-jobs.ts), as MESSAGE_UNDECODABLE with the text of their `data` field, and
-   * fails them in BullMQ with the reason (its failed set keeps the hash). No reply: their headers cannot
-   * be read. Returns how many there were.
+   * After a fetch failed: fails the jobs BullMQ moved to `active` under this consumer's lock but could
+   * not read (unreadable-jobs.ts) with MESSAGE_UNDECODABLE (BullMQ's failed set keeps their hash), then
+   * dead-letters each with the text of its `data` field. Failed first: the lock check is atomic, so a
+   * job another owner took meanwhile is left to it and not dead-lettered twice. No reply: their headers
+   * cannot be read. Returns how many there were.
    */
   async #rescueUnreadable(): Promise<number> {
-    let found;
+    let rescued = 0;
     try {
-      found = await findUnreadable(this.#context.redis, this.queue, this.#token, (id) => this.#held.has(id));
+      const found = await findUnreadable(this.#context.redis, this.queue, this.#token, (id) => this.#held.has(id));
+      for (const { id, hash, reason } of found) {
+        const error = new TurnqError('MESSAGE_UNDECODABLE', { message: `BullMQ cannot read job ${id}: ${reason}` });
+        if (!(await failUnreadable(this.#context.redis, this.queue, this.#token, id, `${error.code}: ${error.message}`))) continue;
+        rescued++;
+        await this.#track(this.#context.deadLetter(this.queue, hash.data ?? null, error), 'dead-lettering an unreadable job');
+        this.#spec.onDeadLetter?.(error.code, error.message);
+      }
     } catch (error) {
       this.#context.logger.warn({ err: error, queue: this.queue }, 'looking for unreadable jobs failed');
-      return 0;
     }
-    for (const { id, hash, reason } of found) {
-      const error = new TurnqError('MESSAGE_UNDECODABLE', { message: `BullMQ cannot read job ${id}: ${reason}` });
-      const job = new Job(this.#worker, hash.name ?? 'unreadable', null, {}, id);
-      const dead = this.#context.deadLetter(this.queue, hash.data ?? null, error).catch((addError: unknown) => {
-        this.#context.logger.warn({ err: addError, queue: this.queue, code: error.code }, 'dead-letter queue refused a job; failing it');
-      });
-      await this.#track(
-        dead.then(() => job.moveToFailed(new Error(`${error.code}: ${error.message}`), this.#token, false)),
-        'dead-lettering an unreadable job',
-      );
-      this.#spec.onDeadLetter?.(error.code, error.message);
-    }
-    return found.length;
+    return rescued;
   }
 
   /** A fetched job: delivered, or kept for close() to return (in fetch order) when closing. */
@@ -420,6 +424,11 @@ export class QueueConsumer {
       timer = setTimeout(resolve, MARKER_WAIT_S * 1000);
     });
     clearTimeout(timer);
+  }
+
+  #slotFreed(): void {
+    this.#slotsFreed++;
+    this.#wakeLoop();
   }
 
   #wakeLoop(): void {
@@ -471,7 +480,7 @@ export class QueueConsumer {
       );
       // The slot in `active` is free only now: a loop waiting for one (global concurrency) looks again.
       void this.#track(parked, 'dead-lettering a job').then(() => {
-        this.#wakeLoop();
+        this.#slotFreed();
       });
       this.#spec.onDeadLetter?.(error.code, error.message);
     };
@@ -490,7 +499,7 @@ export class QueueConsumer {
       requeue: () => {
         if (!release()) return;
         void this.#track(returnJobs(this.#context.redis, this.queue, this.#token, [id])).then(() => {
-          this.#wakeLoop();
+          this.#slotFreed();
         });
       },
       deadLetter,
