@@ -1,8 +1,8 @@
 /**
  * The `turnq` command:
  *   turnq worker [--config file] [--transport url]
- *   turnq call Type/id method [args…] [--timeout 5s] [--config file] [--transport url]
- *   turnq send Type/id method [args…]
+ *   turnq call Type/id method [args…] [--timeout 5s] [--wait 10s] [--config file] [--transport url]
+ *   turnq send Type/id method [args…] [--wait 10s]
  *   turnq demo [--transport url]
  *   turnq config [--config file]      prints the resolved configuration
  */
@@ -15,8 +15,9 @@ import { runWorker } from './worker-command.js';
 
 const USAGE = `usage:
   turnq worker [--config file] [--transport url]
-  turnq call Type/id method [args...] [--timeout 5s] [--config file] [--transport url]
-  turnq send Type/id method [args...] [--config file] [--transport url]
+  turnq call Type/id method [args...] [--timeout 5s] [--wait 10s] [--config file] [--transport url]
+  turnq send Type/id method [args...] [--wait 10s] [--config file] [--transport url]
+    --wait: while no worker hosts the actor type yet (ACTOR_TYPE_UNKNOWN), try again for this long
   turnq demo [--transport url]
   turnq config [--config file]`;
 
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       transport: { type: 'string', short: 't' },
       timeout: { type: 'string' },
+      wait: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -47,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
       const [target, method, ...args] = rest;
       if (target === undefined || method === undefined)
         throw new TurnqError('CONFIG_INVALID', { message: `turnq ${command} needs Type/id and a method\n${USAGE}` });
-      await runCall(target, method, args, { ...flags, timeout: values.timeout, oneWay: command === 'send' });
+      await runCall(target, method, args, { ...flags, timeout: values.timeout, wait: values.wait, oneWay: command === 'send' });
       return 0;
     }
     case 'demo':
