@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Client } from '../../src/client/client.js';
 import { TurnqError } from '../../src/errors/turnq-error.js';
-import { names } from '../../src/protocol/sharding.js';
+import { names, shardOf } from '../../src/protocol/sharding.js';
 import { AMQP_URL, createAmqpFixture } from '../helpers/amqp-backend.js';
 import { uniqueNamespace } from '../helpers/backends.js';
 import { amqpTest } from './amqp-helpers.js';
@@ -29,6 +29,8 @@ interface Worker {
   readonly turns: TurnLine[];
   /** Turns started and not ended right now. */
   readonly open: Set<string>;
+  /** Resolves once the worker has printed the start of the turn `tok`. */
+  started(tok: string): Promise<void>;
   readonly ready: Promise<void>;
   readonly exited: Promise<number | null>;
 }
@@ -42,6 +44,7 @@ function startWorker(namespace: string): Worker {
   });
   const turns: TurnLine[] = [];
   const open = new Set<string>();
+  const waiting = new Map<string, () => void>();
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = new Promise<void>((resolve, reject) => {
     void exited.then((code) => reject(new Error(`worker exited with ${String(code)} before it was ready`)));
@@ -51,12 +54,19 @@ function startWorker(namespace: string): Worker {
       if (parsed.ready !== undefined) resolve();
       else if (parsed.e !== undefined) {
         turns.push(parsed as TurnLine);
-        if (parsed.e === 's') open.add(parsed.tok!);
-        else open.delete(parsed.tok!);
+        if (parsed.e === 's') {
+          open.add(parsed.tok!);
+          waiting.get(parsed.tok!)?.();
+        } else open.delete(parsed.tok!);
       }
     });
   });
-  return { child, turns, open, ready, exited };
+  const started = (tok: string): Promise<void> =>
+    new Promise((resolve) => {
+      if (turns.some((turn) => turn.e === 's' && turn.tok === tok)) resolve();
+      else waiting.set(tok, resolve);
+    });
+  return { child, turns, open, started, ready, exited };
 }
 
 type Outcome = { ok: { pid: number; seq: number } } | { code: string; retryable: boolean };
@@ -82,6 +92,10 @@ amqpTest('two worker processes: an actor never runs on both; SIGKILL of the owne
   const perLane = 10;
   let done = 0;
   let killedAt = 0;
+  let thirdDone: () => void = () => undefined;
+  const third = new Promise<void>((resolve) => {
+    thirdDone = resolve;
+  });
   const outcomes: Outcome[] = [];
   const lane = async (actor: number, laneNo: number): Promise<void> => {
     for (let i = 0; i < perLane; i++) {
@@ -93,15 +107,26 @@ amqpTest('two worker processes: an actor never runs on both; SIGKILL of the owne
           error instanceof TurnqError ? { code: error.code, retryable: error.retryable } : { code: String(error), retryable: false },
         );
       }
-      // Kill A once a third of the load is done, at a moment it is running turns.
-      if (++done >= (actors * lanes * perLane) / 3 && killedAt === 0 && a.open.size > 0) {
-        killedAt = performance.timeOrigin + performance.now();
-        a.child.kill('SIGKILL');
-      }
+      if (++done >= (actors * lanes * perLane) / 3) thirdDone();
     }
   };
+  // Once a third of the load is done, A gets a turn that lasts 1.5 s, on an actor of a shard it owns,
+  // and is killed as soon as it has started it: that turn is certainly cut by the kill (the load's 10 ms
+  // turns may all have ended by the time the signal lands), and its message is unacked.
+  const killer = third.then(async () => {
+    const servedByA = a.turns.find((turn) => turn.e === 's')?.a ?? '0';
+    let id = 0;
+    while (shardOf(`long${id}`, SHARDS) !== shardOf(servedByA, SHARDS)) id++;
+    const long = client.call('Seq', `long${id}`, 'step', ['long-0', 0, 1500]);
+    await a.started('long-0');
+    killedAt = performance.timeOrigin + performance.now();
+    a.child.kill('SIGKILL');
+    return long;
+  });
   await Promise.all(Array.from({ length: actors * lanes }, (_, k) => lane(k % actors, Math.floor(k / actors))));
+  const long = (await killer) as { pid: number; seq: number };
   await a.exited;
+  t.is(long.pid, b.child.pid!, 'the long turn cut by the kill ran again on B, which answered it');
 
   // Every call ended with a result or a coded retryable error (none waited for its deadline).
   t.is(outcomes.length, actors * lanes * perLane);
