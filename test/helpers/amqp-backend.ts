@@ -11,17 +11,20 @@ import { names } from '../../src/protocol/sharding.js';
 import { createAmqpTransport } from '../../src/transport/amqp/amqp-transport.js';
 import type { ConsumeSpec, Transport } from '../../src/transport/transport.js';
 import type { Backend, BackendFixture } from './backends-types.js';
+import { probeBroker } from './broker-test.js';
 
 export const AMQP_URL = process.env.TURNQ_AMQP_URL ?? 'amqp://127.0.0.1:5672';
 
-export async function amqpUnavailable(): Promise<string | undefined> {
-  try {
-    const connection = await amqp.connect(AMQP_URL, { timeout: 2000 } as Parameters<typeof amqp.connect>[1]);
-    await connection.close();
-    return undefined;
-  } catch (error) {
-    return `RabbitMQ at ${AMQP_URL}: ${String(error)}`;
-  }
+export function amqpUnavailable(): Promise<string | undefined> {
+  return probeBroker(async () => {
+    try {
+      const connection = await amqp.connect(AMQP_URL, { timeout: 5000 } as Parameters<typeof amqp.connect>[1]);
+      await connection.close();
+      return undefined;
+    } catch (error) {
+      return `RabbitMQ at ${AMQP_URL}: ${String(error)}`;
+    }
+  });
 }
 
 /** Deletes the given queues and the namespace's dead-letter queue and control exchange. */

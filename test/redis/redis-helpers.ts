@@ -9,22 +9,25 @@ import { unlinkMatching } from '../../src/state/redis-connection.js';
 import type { Client } from '../../src/client/client.js';
 import { TurnqError } from '../../src/errors/turnq-error.js';
 import { randomId } from '../../src/protocol/ids.js';
+import { probeBroker } from '../helpers/broker-test.js';
 
 export const REDIS_URL = process.env.TURNQ_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
 /** Resolves to a reason when Redis cannot be reached. */
-export async function redisUnavailable(url = REDIS_URL): Promise<string | undefined> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    await redis.ping();
-    return undefined;
-  } catch (error) {
-    return `Redis at ${url}: ${error instanceof Error ? error.message : String(error)}`;
-  } finally {
-    redis.disconnect();
-  }
+export function redisUnavailable(url = REDIS_URL): Promise<string | undefined> {
+  return probeBroker(async () => {
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000 });
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      await redis.ping();
+      return undefined;
+    } catch (error) {
+      return `Redis at ${url}: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      redis.disconnect();
+    }
+  });
 }
 
 /** Deletes every key of a namespace: turnq's `<ns>:…` and `<ns>.…` keys and BullMQ's `bull:<ns>.…`. */

@@ -25,7 +25,8 @@ import { REDIS_URL, redisTest } from './redis-test.js';
 import { spawnTestWorker } from './spawn-worker.js';
 
 redisTest('a stale owner whose lease was taken cannot overwrite the new owner state', async (t, ns) => {
-  const stale = await spawnTestWorker(t, ns, { TURNQ_SHARDS: '1' });
+  // Its `hold` lasts 6 s, so the SIGSTOP below lands while that turn runs even on a loaded machine.
+  const stale = await spawnTestWorker(t, ns, { TURNQ_SHARDS: '1', TURNQ_GATE_HOLD_EXTRA_MS: '4500' });
   const config = resolveConfig([{ raw: { namespace: ns, shards: 1 }, where: 'test' }], process.cwd());
   const transport = await createBullmqTransport(REDIS_URL, { namespace: ns, maxMessageBytes: config.maxMessageBytes });
   const store = await openRedisStateStore(REDIS_URL, ns);
