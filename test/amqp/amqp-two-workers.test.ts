@@ -45,7 +45,7 @@ function startWorker(namespace: string): Worker {
   const turns: TurnLine[] = [];
   const open = new Set<string>();
   const waiting = new Map<string, () => void>();
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code: number | null) => resolve(code)));
   const ready = new Promise<void>((resolve, reject) => {
     void exited.then((code) => reject(new Error(`worker exited with ${String(code)} before it was ready`)));
     createInterface({ input: child.stdout }).on('line', (line) => {

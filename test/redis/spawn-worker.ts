@@ -24,7 +24,7 @@ async function spawnWorker(namespace: string, env: Record<string, string> = {}):
   const lines: Record<string, unknown>[] = [];
   const waiters = new Set<{ match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }>();
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => {
+    child.once('close', (code: number | null) => {
       resolve(code);
     });
   });
