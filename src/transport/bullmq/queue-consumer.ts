@@ -137,12 +137,12 @@ export class QueueConsumer {
    * round carries the ack with a fetch, or its next pause sends it.
    */
   #idle = false;
-  /** Dead-letters and requeues finished so far (each freed a slot in `active`; see #waitForSlot). */
+  /** Dead-letters and requeues finished so far (each freed a slot in `active`; see #woken). */
   #slotsFreed = 0;
   /** Acks left for the loop's next round (see #ackRound). */
   #acks: Job[] = [];
   readonly #markerKey: string;
-  readonly #markerKeys: string[];
+  readonly #probeKeys: string[];
 
   constructor(
     context: ConsumerContext,
@@ -161,7 +161,7 @@ export class QueueConsumer {
     this.#mayFetch = ownership === undefined ? () => true : () => ownership.mayFetch();
     const keys = bullKeys(queue);
     this.#markerKey = keys.marker;
-    this.#markerKeys = [keys.wait, keys.prioritized, keys.marker, keys.meta, keys.active];
+    this.#probeKeys = [keys.wait, keys.prioritized, keys.marker, keys.meta, keys.active];
     this.#worker = new Worker(queue, null, {
       connection: context.workerRedis,
       prefix: BULL_PREFIX,
@@ -201,7 +201,7 @@ export class QueueConsumer {
    * MAX_FETCH_BATCH, so it follows the queue's depth. When it sees none, it has removed the marker that
    * BullMQ sets behind every job it hands out, and the loop blocks on the marker until the next add, then
    * starts again with one fetch; so it does when the queue is paused (BullMQ's resume sets the marker).
-   * When jobs wait but the queue's global concurrency is reached, the loop waits for a slot (#waitForSlot).
+   * When jobs wait but the queue's global concurrency is reached, the loop waits for a slot (#woken).
    * When fetches get nothing twice in a row while jobs wait (BullMQ holds them back for a reason the probe
    * does not see, such as a rate limit), it backs off, 1 ms doubling up to EMPTY_BACKOFF_MAX_MS. Whenever
    * the loop pauses, the acks left for it go out at once.
@@ -215,12 +215,7 @@ export class QueueConsumer {
     while (!this.#stopping) {
       const room = this.#prefetch - this.#runnable;
       if (room <= 0) {
-        await this.#pause(
-          new Promise<void>((resolve) => {
-            this.#wake = resolve;
-          }),
-          false,
-        );
+        await this.#pause(this.#woken(), false);
         continue;
       }
       if (!this.#mayFetch()) {
@@ -258,7 +253,7 @@ export class QueueConsumer {
         // An ack left for the loop frees a slot: its round goes at once (it may have come before the
         // probe); so does the next round when a dead-letter or requeue freed one since this round went.
         if (round.waiting === 'maxed') {
-          if (this.#acks.length === 0 && this.#slotsFreed === freed) await this.#pause(this.#waitForSlot(), false);
+          if (this.#acks.length === 0 && this.#slotsFreed === freed) await this.#pause(this.#woken(MARKER_WAIT_S * 1000), false);
         } else await this.#pause(this.#waitForJobs(), true);
       }
     }
@@ -352,7 +347,7 @@ export class QueueConsumer {
   async #probe(behindFetches: boolean): Promise<Waiting> {
     if (behindFetches) await afterWrites();
     try {
-      const seen = await runScript(this.#context.workerRedis, MORE_WAITING_SCRIPT, this.#markerKeys, []);
+      const seen = await runScript(this.#context.workerRedis, MORE_WAITING_SCRIPT, this.#probeKeys, []);
       return WAITING.has(seen) ? (seen as Waiting) : 'more';
     } catch (error) {
       this.#context.logger.warn({ err: error, queue: this.queue }, 'checking for waiting jobs failed');
@@ -411,17 +406,18 @@ export class QueueConsumer {
   }
 
   /**
-   * The queue's global concurrency is reached: wait until one of this consumer's deliveries leaves the
-   * window (an ack, left for the next round, frees its slot and fetches in the same script; a dead-letter
-   * or requeue wakes the loop again once it has freed the slot) or MARKER_WAIT_S (slots held by others
-   * free up without telling anyone). Extra wake-ups only cost a round.
+   * Resolves when #wakeLoop runs (a delivery left the window, a dead-letter or requeue freed its slot in
+   * `active`, or close), or after `timeoutMs`. The loop waits so for room, and for a slot when the
+   * queue's global concurrency is reached: an ack, left for the next round, frees its slot and fetches
+   * in the same script; the timeout covers slots held by others, which free up without telling anyone.
+   * Extra wake-ups only cost a round.
    */
-  async #waitForSlot(): Promise<void> {
+  async #woken(timeoutMs?: number): Promise<void> {
     if (this.#stopping) return;
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
       this.#wake = resolve;
-      timer = setTimeout(resolve, MARKER_WAIT_S * 1000);
+      if (timeoutMs !== undefined) timer = setTimeout(resolve, timeoutMs);
     });
     clearTimeout(timer);
   }
