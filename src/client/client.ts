@@ -244,7 +244,7 @@ export class Client {
     this.#deadlines.settled(pending.bucket);
     if (this.#pending.size === 0) this.#holdOpen(false);
     endWaiter(pending, error, result);
-    for (const call of pending.joined ?? []) endWaiter(call, error, result);
+    if (pending.joined !== undefined) for (const call of pending.joined) endWaiter(call, error, result);
     return true;
   }
 

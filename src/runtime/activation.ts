@@ -66,6 +66,12 @@ function stateJson(state: unknown): string | undefined {
   }
 }
 
+/** Acks a delivery whose turn ended, or (fenced: another worker owns the actor now) gives it back. */
+function settleDelivery(delivery: Delivery, fenced: boolean): void {
+  if (fenced) delivery.requeue();
+  else delivery.ack();
+}
+
 export type ActivationStatus = 'loading' | 'ready' | 'deactivating' | 'gone' | 'failed';
 
 export class Activation implements ActorLink, TimerOwner {
@@ -388,13 +394,11 @@ export class Activation implements ActorLink, TimerOwner {
     }
     const fenced = failure?.code === 'STATE_FENCED';
     if (!fenced && outcome !== REPLIED) this.#sendReply(work, reply);
-    const deliveries = this.#deferredAcks ?? [];
+    // The acks of the chain's nested turns first, then this turn's (no array for the common case).
+    const deferred = this.#deferredAcks;
     this.#deferredAcks = null;
-    if (work.delivery !== undefined) deliveries.push(work.delivery);
-    for (const delivery of deliveries) {
-      if (fenced) delivery.requeue();
-      else delivery.ack();
-    }
+    if (deferred !== null) for (const delivery of deferred) settleDelivery(delivery, fenced);
+    if (work.delivery !== undefined) settleDelivery(work.delivery, fenced);
     this.#host.chainLocked(work.inv.reentrancyId, -1);
     this.#holder = null;
     this.#currentTurn = null;

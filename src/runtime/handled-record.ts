@@ -49,7 +49,7 @@ function bucketOf(key: number): number {
 export class HandledRecord {
   readonly #keys: Float64Array;
   /** Kept keys per bucket (see bucketOf). */
-  readonly #filter = new Uint8Array(FILTER_SLOTS);
+  readonly #filter: Uint8Array;
   readonly #results: unknown[] = [];
   #size = 0;
   #next = 0;
@@ -61,7 +61,10 @@ export class HandledRecord {
   #unsaved: HandledMessage[] | null = null;
 
   constructor(readonly capacity = HANDLED_RECORD_LIMIT) {
-    this.#keys = new Float64Array(capacity);
+    // One buffer for the keys and the filter: one block of memory per activation, not two.
+    const buffer = new ArrayBuffer(capacity * Float64Array.BYTES_PER_ELEMENT + FILTER_SLOTS);
+    this.#keys = new Float64Array(buffer, 0, capacity);
+    this.#filter = new Uint8Array(buffer, capacity * Float64Array.BYTES_PER_ELEMENT, FILTER_SLOTS);
   }
 
   static from(handled: readonly HandledMessage[], capacity = HANDLED_RECORD_LIMIT): HandledRecord {

@@ -17,7 +17,7 @@ function packHexId(id: string, words: Uint32Array, at: number): boolean {
     for (let i = 8 * w; i < 8 * w + 8; i++) {
       const digit = hexValue(id.charCodeAt(i));
       bad |= digit;
-      word = word * 16 + (digit & 15);
+      word = (word << 4) | (digit & 15); // int32 arithmetic; the Uint32Array store reads it unsigned
     }
     words[at + w] = word;
   }
@@ -25,18 +25,24 @@ function packHexId(id: string, words: Uint32Array, at: number): boolean {
 }
 
 /**
- * The handled messages of one actor: a ring of HANDLED_RECORD_LIMIT slots allocated once. turnq's own
- * ids (32 hex digits) are packed into four 32-bit words, other ids kept as strings: no object per
- * handled message outlives its save, which kept the garbage collector busy promoting ids to the old
- * generation when they were kept as strings.
+ * What the store keeps of one actor: its state as JSON and its handled messages, in one object (a save
+ * touches one record, not a record and a ring). The handled messages are a ring of
+ * HANDLED_RECORD_LIMIT slots allocated once. turnq's own ids (32 hex digits) are packed into four
+ * 32-bit words, other ids kept as strings: no object per handled message outlives its save, which kept
+ * the garbage collector busy promoting ids to the old generation when they were kept as strings.
  */
-class HandledRing {
+class StoredRecord {
+  json: string;
   readonly #words = new Uint32Array(4 * HANDLED_RECORD_LIMIT);
   /** Ids that are not 32 hex digits, by slot (allocated on the first one). */
   #other: (string | undefined)[] | undefined;
   readonly #results: unknown[] = new Array<unknown>(HANDLED_RECORD_LIMIT);
   #next = 0;
   #size = 0;
+
+  constructor(json: string) {
+    this.json = json;
+  }
 
   add(messageId: string, result: unknown): void {
     const slot = this.#next;
@@ -72,11 +78,6 @@ class HandledRing {
   }
 }
 
-interface StoredRecord {
-  json: string;
-  readonly handled: HandledRing;
-}
-
 /** Keeps state in this process: the embedded default, and what tests use. Saves synchronously. */
 export class MemoryStateStore implements StateStore {
   readonly kind = 'memory';
@@ -85,17 +86,17 @@ export class MemoryStateStore implements StateStore {
   load(actorKey: string): Promise<LoadedState> {
     const record = this.#records.get(actorKey);
     if (record === undefined) return Promise.resolve({ json: undefined, handled: [] });
-    return Promise.resolve({ json: record.json, handled: record.handled.list() });
+    return Promise.resolve({ json: record.json, handled: record.list() });
   }
 
   save(actorKey: string, write: StateWrite): undefined {
     let record = this.#records.get(actorKey);
     if (record === undefined) {
-      record = { json: write.json, handled: new HandledRing() };
+      record = new StoredRecord(write.json);
       this.#records.set(actorKey, record);
     }
     record.json = write.json;
-    for (const handled of write.handled) record.handled.add(handled.messageId, handled.reply === null ? NO_RESULT : handled.reply.result);
+    for (const handled of write.handled) record.add(handled.messageId, handled.reply === null ? NO_RESULT : handled.reply.result);
   }
 
   /** The stored state of an actor, parsed (tests and tools). */
