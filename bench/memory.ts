@@ -42,6 +42,12 @@ async function rawBaseline(total: number, inFlight: number): Promise<{ rate: num
   return measure(total, inFlight, (i) => server(String(i % 1000), 1));
 }
 
+/** The JavaScript heap in use and the memory of array buffers (typed arrays keep theirs off the heap). */
+function heldBytes(): number {
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+}
+
 function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
@@ -94,17 +100,17 @@ export async function runMemoryBench(report: BenchReport, scale = 1): Promise<vo
   });
   await measure(2000, 64, (i) => lean.client.call('Counter', `warm-${i}`, 'add', [1]));
   gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = heldBytes();
   await measure(actors, 256, (i) => lean.client.call('Counter', `idle-${i}`, 'add', [1]));
   gc();
-  const after = process.memoryUsage().heapUsed;
+  const after = heldBytes();
   // The state itself, measured alone: the object and its last saved JSON, which an activation keeps.
   const states: unknown[] = [];
   gc();
-  const stateBefore = process.memoryUsage().heapUsed;
+  const stateBefore = heldBytes();
   for (let i = 0; i < actors; i++) states.push({ state: { count: 1 }, json: JSON.stringify({ count: 1 + i }) });
   gc();
-  const stateBytes = (process.memoryUsage().heapUsed - stateBefore) / actors;
+  const stateBytes = (heldBytes() - stateBefore) / actors;
   const perActivation = (after - before) / actors;
   report.add({
     suite: 'memory',
