@@ -4,45 +4,39 @@ import { HANDLED_RECORD_LIMIT, type HandledMessage, type LoadedState, type State
 /** A handled one-way send: no reply to send again. */
 const NO_RESULT: unique symbol = Symbol('no-result');
 
-/** Hex digits per packed word: 28 bits, a small integer that an array holds unboxed. */
-const DIGITS_PER_WORD = 7;
-/** Words per id: four of 7 digits and one of 4 (32 digits). */
-const WORDS_PER_ID = 5;
-/** A slot of the ring: the id's words, then the result. */
-const SLOT = WORDS_PER_ID + 1;
-
 /**
- * Packs a turnq id (32 lowercase hex digits) into `slots[at..at+4]`, reading char codes through a
+ * Packs a turnq id (32 lowercase hex digits) into `words[at..at+3]`, reading char codes through a
  * table (no substring, no parse: this runs for every handled message). False, with the words left
  * partly written, when the id is not of that form.
  */
-function packHexId(id: string, slots: unknown[], at: number): boolean {
+function packHexId(id: string, words: Uint32Array, at: number): boolean {
   if (id.length !== 32) return false;
   let bad = 0;
-  for (let w = 0; w < WORDS_PER_ID; w++) {
+  for (let w = 0; w < 4; w++) {
     let word = 0;
-    const end = Math.min(32, DIGITS_PER_WORD * (w + 1));
-    for (let i = DIGITS_PER_WORD * w; i < end; i++) {
+    for (let i = 8 * w; i < 8 * w + 8; i++) {
       const digit = hexValue(id.charCodeAt(i));
       bad |= digit;
-      word = (word << 4) | (digit & 15);
+      word = (word << 4) | (digit & 15); // int32 arithmetic; the Uint32Array store reads it unsigned
     }
-    slots[at + w] = word;
+    words[at + w] = word;
   }
   return (bad & 16) === 0;
 }
 
 /**
- * What the store keeps of one actor: its state as JSON and its last HANDLED_RECORD_LIMIT handled
- * messages. The messages are a ring in one array allocated with the record, slot by slot the id's
- * words and the result, so that a save touches the record and one slot of that array, and no object
- * per handled message outlives its save (ids kept as strings were most of what the garbage collector
- * promoted to the old generation). turnq's own ids (32 hex digits) are packed into five small
- * integers; another id is kept as its string in the slot's first word.
+ * What the store keeps of one actor: its state as JSON and its handled messages, in one object (a save
+ * touches one record, not a record and a ring). The handled messages are a ring of
+ * HANDLED_RECORD_LIMIT slots allocated once. turnq's own ids (32 hex digits) are packed into four
+ * 32-bit words, other ids kept as strings: no object per handled message outlives its save, which kept
+ * the garbage collector busy promoting ids to the old generation when they were kept as strings.
  */
 class StoredRecord {
   json: string;
-  readonly #slots: unknown[] = new Array<unknown>(SLOT * HANDLED_RECORD_LIMIT).fill(0);
+  readonly #words = new Uint32Array(4 * HANDLED_RECORD_LIMIT);
+  /** Ids that are not 32 hex digits, by slot (allocated on the first one). */
+  #other: (string | undefined)[] | undefined;
+  readonly #results: unknown[] = new Array<unknown>(HANDLED_RECORD_LIMIT);
   #next = 0;
   #size = 0;
 
@@ -51,21 +45,22 @@ class StoredRecord {
   }
 
   add(messageId: string, result: unknown): void {
-    const at = SLOT * this.#next;
-    if (!packHexId(messageId, this.#slots, at)) this.#slots[at] = messageId;
-    this.#slots[at + WORDS_PER_ID] = result;
-    this.#next = (this.#next + 1) % HANDLED_RECORD_LIMIT;
+    const slot = this.#next;
+    if (packHexId(messageId, this.#words, 4 * slot)) {
+      if (this.#other !== undefined) this.#other[slot] = undefined;
+    } else {
+      (this.#other ??= new Array<string | undefined>(HANDLED_RECORD_LIMIT))[slot] = messageId;
+    }
+    this.#results[slot] = result;
+    this.#next = (slot + 1) % HANDLED_RECORD_LIMIT;
     if (this.#size < HANDLED_RECORD_LIMIT) this.#size++;
   }
 
-  #idAt(at: number): string {
-    const first = this.#slots[at];
-    if (typeof first === 'string') return first;
+  #idAt(slot: number): string {
+    const other = this.#other?.[slot];
+    if (other !== undefined) return other;
     let id = '';
-    for (let w = 0; w < WORDS_PER_ID; w++) {
-      const digits = Math.min(32, DIGITS_PER_WORD * (w + 1)) - DIGITS_PER_WORD * w;
-      id += (this.#slots[at + w] as number).toString(16).padStart(digits, '0');
-    }
+    for (let w = 0; w < 4; w++) id += (this.#words[4 * slot + w] ?? 0).toString(16).padStart(8, '0');
     return id;
   }
 
@@ -74,9 +69,9 @@ class StoredRecord {
     const handled: HandledMessage[] = [];
     const first = (this.#next - this.#size + HANDLED_RECORD_LIMIT) % HANDLED_RECORD_LIMIT;
     for (let i = 0; i < this.#size; i++) {
-      const at = SLOT * ((first + i) % HANDLED_RECORD_LIMIT);
-      const messageId = this.#idAt(at);
-      const result = this.#slots[at + WORDS_PER_ID];
+      const slot = (first + i) % HANDLED_RECORD_LIMIT;
+      const messageId = this.#idAt(slot);
+      const result = this.#results[slot];
       handled.push({ messageId, reply: result === NO_RESULT ? null : { correlationId: messageId, status: 'ok', result } });
     }
     return handled;
