@@ -114,7 +114,7 @@ export async function runMemoryBench(report: BenchReport, scale = 1): Promise<vo
   const perActivation = (after - before) / actors;
   report.add({
     suite: 'memory',
-    name: `heap per idle activation, ${actors.toLocaleString('en-US')} actors`,
+    name: `memory per idle activation (heap and array buffers), ${actors.toLocaleString('en-US')} actors`,
     note: `${Math.round(perActivation)} B in all, ${Math.round(perActivation - stateBytes)} B without the state (${Math.round(stateBytes)} B); ${lean.host?.activationCount ?? 0} activations held`,
   });
   states.length = 0;
