@@ -23,7 +23,7 @@ import type { ActorTypeSettings } from '../config/config-schema.js';
 import { toWireError, TurnqError, type TurnqErrorOptions } from '../errors/turnq-error.js';
 import type { ErrorCode } from '../errors/error-codes.js';
 import type { Invocation, Reply } from '../protocol/invocation.js';
-import { HANDLED_RECORD_LIMIT, type Fence, type ListPush } from '../state/state-store.js';
+import type { Fence, ListPush } from '../state/state-store.js';
 import { HandledRecord, NO_REPLY } from './handled-record.js';
 import type { Delivery } from '../transport/transport.js';
 import type { TurnFields } from '../events/runtime-events.js';
@@ -440,9 +440,7 @@ export class Activation implements ActorLink, TimerOwner {
       const message = `state of ${this.key} is not JSON-serializable: ${String(error)}`;
       return this.#saveFailed(new TurnqError('ACTOR_STATE_INVALID', { actor: this.key, message, cause: error }));
     }
-    // Unchanged state is not written, unless a full record of handled messages waits (read-only turns):
-    // then they are saved with it, so that the record stays bounded and survives a reactivation.
-    if (json === this.#committed && (this.#handled?.unsavedCount ?? 0) < HANDLED_RECORD_LIMIT) {
+    if (json === this.#committed) {
       this.#synced = true;
       return undefined;
     }

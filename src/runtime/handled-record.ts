@@ -113,11 +113,6 @@ export class HandledRecord {
     }
   }
 
-  /** How many messages were handled since the last `takeUnsaved`. */
-  get unsavedCount(): number {
-    return this.#unsaved?.length ?? 0;
-  }
-
   /** The messages handled since the last call, oldest first, as the store records them. */
   takeUnsaved(): readonly HandledMessage[] {
     const unsaved = this.#unsaved;

@@ -1,7 +1,6 @@
 /** Conformance: activation, state, timers, idle deactivation, idempotent retries, drain. */
 import { TurnqError } from '../../src/errors/turnq-error.js';
 import { randomId } from '../../src/protocol/ids.js';
-import { HANDLED_RECORD_LIMIT } from '../../src/state/state-store.js';
 import { startCluster } from '../helpers/cluster.js';
 import { conformance } from '../helpers/conformance.js';
 import { latches } from '../helpers/latches.js';
@@ -71,32 +70,6 @@ conformance('idle deactivation never happens during a turn, and state survives r
   await deactivated;
   t.is(await actor.count(), 2);
 });
-
-conformance(
-  'read-only turns are recorded in the store once a full record of them waits: a retry after reactivation gets its reply',
-  async (t, backend) => {
-    const { client, hosts } = await startCluster(t, backend, {
-      actors: SCRIPTED,
-      config: { actorIdleTimeout: '1ms', actorScanInterval: '1h' },
-    });
-    const host = hosts[0]!;
-    const id = randomId();
-    t.is((await client.actor<Scripted>('TypeA', id).run({ add: 1 })).actor, `TypeA/${id}`);
-    // HANDLED_RECORD_LIMIT reads change no state; the last of them saves their record all the same.
-    const reads = Array.from({ length: HANDLED_RECORD_LIMIT }, () => randomId());
-    for (const messageId of reads) t.is(await client.actor<Scripted>('TypeA', id, { messageId }).count(), 1);
-    // That save may carry its reply (Redis): one more read queues behind the lock and answers once the
-    // actor is idle (it saves nothing: a single message waits).
-    t.is(await client.actor<Scripted>('TypeA', id).count(), 1);
-    const deactivated = eventSeen(host, 'deactivated', (event) => event.actor === `TypeA/${id}`);
-    t.is(host.collectIdle(Date.now() + 3_600_000), 1);
-    await deactivated;
-    await client.actor<Scripted>('TypeA', id).run({ add: 5 });
-    // Run again, the read would answer 6: the reactivated actor knows it was handled and answers 1.
-    t.is(await client.actor<Scripted>('TypeA', id, { messageId: reads[reads.length - 1]! }).count(), 1);
-    t.is(await client.actor<Scripted>('TypeA', id).count(), 6);
-  },
-);
 
 conformance('a call retried with the same message id is applied once and answered with the same reply', async (t, backend) => {
   const { client } = await startCluster(t, backend, { actors: SCRIPTED });
