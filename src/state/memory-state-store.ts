@@ -94,8 +94,9 @@ export class MemoryStateStore implements StateStore {
     if (record === undefined) {
       record = new StoredRecord(write.json);
       this.#records.set(actorKey, record);
+    } else {
+      record.json = write.json;
     }
-    record.json = write.json;
     for (const handled of write.handled) record.add(handled.messageId, handled.reply === null ? NO_RESULT : handled.reply.result);
   }
 

@@ -17,6 +17,7 @@ import { openRedisStateStore } from '../../src/state/redis-state-store.js';
 import { Counter } from '../../workers/actors/counter.js';
 import { startCluster } from '../helpers/cluster.js';
 import { bullmqBackend } from '../helpers/redis-backend.js';
+import { rawJobHash } from './redis-helpers.js';
 import { REDIS_URL, redisTest } from './redis-test.js';
 
 class Pinger extends Actor<{ pongs: number }> {
@@ -158,7 +159,7 @@ for (const [field, fields] of [
     // Ahead of a real call in the queue.
     await redis
       .multi()
-      .hset(`bull:${shard}:${id}`, { name: 'raw', ...fields, timestamp: Date.now(), delay: 0, priority: 0 })
+      .hset(`bull:${shard}:${id}`, rawJobHash(fields))
       .lpush(`bull:${shard}:wait`, id)
       .zadd(`bull:${shard}:marker`, 0, '0')
       .exec();

@@ -6,6 +6,7 @@
  */
 import { bullKeys } from '../../src/transport/bullmq/bull-keys.js';
 import { startConsumer } from './consumer-harness.js';
+import { rawJobHash } from './redis-helpers.js';
 import { redisTest } from './redis-test.js';
 
 for (const [field, fields] of [
@@ -26,7 +27,7 @@ for (const [field, fields] of [
         const keys = bullKeys(queue.name);
         await redis
           .multi()
-          .hset(`${keys.jobPrefix}${id}`, { name: 'raw', ...fields, timestamp: Date.now(), delay: 0, priority: 0 })
+          .hset(`${keys.jobPrefix}${id}`, rawJobHash(fields))
           // The wait list is consumed from the right: just left of a2 is right after it.
           .linsert(keys.wait, 'BEFORE', jobId(2), id)
           .exec();

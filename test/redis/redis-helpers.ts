@@ -56,3 +56,11 @@ export async function incrementWithRetries(client: Client, actor: string, onRetr
     }
   }
 }
+
+/**
+ * The fields of a BullMQ job hash written by hand, as BullMQ lays one out, with `fields` (e.g. a `data`
+ * or `parent` that no BullMQ client would write) over the defaults.
+ */
+export function rawJobHash(fields: Readonly<Record<string, string>>): Record<string, string | number> {
+  return { name: 'raw', ...fields, timestamp: Date.now(), delay: 0, priority: 0 };
+}
