@@ -6,6 +6,7 @@
 import type { ActorProxy, CallOptions, OneWayProxy } from '../actor/actor-types.js';
 import { parseDuration } from '../config/duration.js';
 import { TurnqError } from '../errors/turnq-error.js';
+import { IdMap } from '../protocol/id-map.js';
 import { randomId } from '../protocol/ids.js';
 import { actorKey, createInvocation, ROOT_STACK, type Invocation, type InvocationChain, type Reply } from '../protocol/invocation.js';
 import { shardOf } from '../protocol/sharding.js';
@@ -66,7 +67,8 @@ export class Client {
   readonly #shardsFor: (type: string) => number;
   readonly #callTimeout: number;
   readonly #logger: Logger;
-  readonly #pending = new Map<string, Pending>();
+  /** Calls waiting for their reply, by message id (an IdMap, not a Map: see id-map.ts). */
+  readonly #pending = new IdMap<Pending>();
   /**
    * Deadlines by message id. A bucket may still hold the id of a call that ended, and a retry may reuse
    * that id: an id is live in a bucket only while its pending call is the one that bucket was made for.
@@ -284,7 +286,7 @@ export class Client {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const id of [...this.#pending.keys()]) this.#settle(id, new TurnqError('TRANSPORT_CLOSED'));
+    for (const id of this.#pending.keys()) this.#settle(id, new TurnqError('TRANSPORT_CLOSED'));
     this.#deadlines.clear();
     clearInterval(this.#keepAlive);
     if (this.#endpoint !== undefined) await (await this.#endpoint).close();
