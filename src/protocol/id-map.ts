@@ -36,6 +36,13 @@ export class IdMap<V> {
   #hashes: Int32Array;
   #mask: number;
   #size = 0;
+  /**
+   * The last key hashed and its hash: a caller's `get` then `set` (or `delete`) of one key hashes it
+   * once. A different key costs one string comparison, which for two ids ends at their first differing
+   * character.
+   */
+  #lastKey = '';
+  #lastHash = hashOf('');
 
   constructor(capacity = MIN_CAPACITY) {
     let slots = MIN_CAPACITY;
@@ -50,6 +57,14 @@ export class IdMap<V> {
     return this.#size;
   }
 
+  #hash(key: string): number {
+    if (key !== this.#lastKey) {
+      this.#lastKey = key;
+      this.#lastHash = hashOf(key);
+    }
+    return this.#lastHash;
+  }
+
   /** The slot holding `key`, or -1. */
   #find(key: string, hash: number): number {
     const keys = this.#keys;
@@ -62,16 +77,16 @@ export class IdMap<V> {
   }
 
   get(key: string): V | undefined {
-    const slot = this.#find(key, hashOf(key));
+    const slot = this.#find(key, this.#hash(key));
     return slot < 0 ? undefined : this.#values[slot];
   }
 
   has(key: string): boolean {
-    return this.#find(key, hashOf(key)) >= 0;
+    return this.#find(key, this.#hash(key)) >= 0;
   }
 
   set(key: string, value: V): this {
-    const hash = hashOf(key);
+    const hash = this.#hash(key);
     const keys = this.#keys;
     const mask = this.#mask;
     let slot = hash & mask;
@@ -93,7 +108,7 @@ export class IdMap<V> {
   }
 
   delete(key: string): boolean {
-    let slot = this.#find(key, hashOf(key));
+    let slot = this.#find(key, this.#hash(key));
     if (slot < 0) return false;
     const keys = this.#keys;
     const values = this.#values;
