@@ -1,6 +1,7 @@
 /**
  * A map from string keys (message ids) to values for entries that come and go all the time: the
- * client's pending calls, a transport's calls waiting for a reply. Open addressing with linear probing
+ * client's pending calls, the AMQP publisher's publishes and calls waiting for a reply, the jobs a BullMQ
+ * consumer holds. Open addressing with linear probing
  * in arrays that live as long as the map; a deleted entry's slot is filled at once by the entry that
  * follows it in its probe run (backward-shift deletion), so there are no tombstones and no rehash on
  * delete.
@@ -13,7 +14,7 @@
  * scavenge instead of about 100 KB (docs/performance.md, "A Map churned by calls"). An object used as a
  * dictionary avoids that chain but interns every key in V8's string table.
  *
- * Iteration (`keys`, `values`) is over a copy, in no particular order; the map may change meanwhile.
+ * Iteration (`keys`, `values`, `entries`) is over a copy, in no particular order; the map may change meanwhile.
  */
 const MIN_CAPACITY = 16;
 /** Slots above which an emptied map gives its table back (8,192 slots: 4,096 entries). */
@@ -163,6 +164,15 @@ export class IdMap<V> {
     const keys: string[] = [];
     for (const key of this.#keys) if (key !== undefined) keys.push(key);
     return keys;
+  }
+
+  entries(): [string, V][] {
+    const entries: [string, V][] = [];
+    for (let i = 0; i < this.#keys.length; i++) {
+      const key = this.#keys[i];
+      if (key !== undefined) entries.push([key, this.#values[i] as V]);
+    }
+    return entries;
   }
 
   values(): V[] {

@@ -20,6 +20,7 @@ import { bodyBytes, decodeReply, type WireMessage } from '../../protocol/codec.j
 import type { Reply } from '../../protocol/invocation.js';
 import type { AmqpConnection, ConnectionUser } from './amqp-connection.js';
 import { HEADER } from '../../protocol/headers.js';
+import { IdMap } from '../../protocol/id-map.js';
 import { DIRECT_REPLY_TO } from './amqp-topology.js';
 import { replyWireOf } from './amqp-wire.js';
 
@@ -64,9 +65,10 @@ export class AmqpPublisher implements ConnectionUser {
   readonly #logger: Logger;
   #channel: amqp.ConfirmChannel | undefined;
   #plain: amqp.Channel | undefined;
-  readonly #pending = new Map<string, PendingPublish>();
+  /** Publishes waiting for their confirm, and (below) calls for their reply: IdMaps, see id-map.ts. */
+  readonly #pending = new IdMap<PendingPublish>();
   #seq = 0;
-  readonly #calls = new Map<string, TrackedCall>();
+  readonly #calls = new IdMap<TrackedCall>();
   /** Reply endpoints by address (`amq.rabbitmq.reply-to#<client>`). */
   readonly #endpoints = new Map<string, (reply: Reply) => void>();
   #sweep: NodeJS.Timeout | undefined;
@@ -122,11 +124,11 @@ export class AmqpPublisher implements ConnectionUser {
   down(error: TurnqError): void {
     this.#channel = undefined;
     this.#plain = undefined;
-    for (const [key, entry] of this.#pending) {
+    for (const [key, entry] of this.#pending.entries()) {
       this.#pending.delete(key);
       entry.reject(error);
     }
-    for (const [id, call] of this.#calls) {
+    for (const [id, call] of this.#calls.entries()) {
       this.#calls.delete(id);
       call.onReply({ correlationId: id, status: 'error', error: error.toWire() });
     }
@@ -235,7 +237,7 @@ export class AmqpPublisher implements ConnectionUser {
   removeEndpoint(address: string): void {
     const onReply = this.#endpoints.get(address);
     this.#endpoints.delete(address);
-    for (const [id, call] of this.#calls) if (call.onReply === onReply) this.#calls.delete(id);
+    for (const [id, call] of this.#calls.entries()) if (call.onReply === onReply) this.#calls.delete(id);
   }
 
   #onReply(message: amqp.Message): void {
@@ -258,7 +260,7 @@ export class AmqpPublisher implements ConnectionUser {
 
   #expire(): void {
     const now = Date.now();
-    for (const [id, call] of this.#calls) if (call.deadline < now - 1000) this.#calls.delete(id);
+    for (const [id, call] of this.#calls.entries()) if (call.deadline < now - 1000) this.#calls.delete(id);
   }
 
   close(): void {

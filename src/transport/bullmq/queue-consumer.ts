@@ -20,6 +20,7 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { TurnqError } from '../../errors/turnq-error.js';
+import { IdMap } from '../../protocol/id-map.js';
 import { randomId } from '../../protocol/ids.js';
 import type { Lane, Reply } from '../../protocol/invocation.js';
 import { luaScript, runScript } from '../../state/redis-connection.js';
@@ -122,7 +123,8 @@ export class QueueConsumer {
   readonly #mayFetch: () => boolean;
   readonly #worker: Worker;
   readonly #token = randomId();
-  readonly #held = new Map<string, Held>();
+  /** Jobs held, by job id (an IdMap: see id-map.ts). */
+  readonly #held = new IdMap<Held>();
   readonly #pending = new Set<Promise<unknown>>();
   #runnable = 0;
   #seq = 0;
@@ -526,7 +528,7 @@ export class QueueConsumer {
   }
 
   #extendLocks(): void {
-    const ids = [...this.#held.keys()];
+    const ids = this.#held.keys();
     if (ids.length === 0) return;
     void this.#track(
       this.#worker.extendJobLocks(
@@ -553,7 +555,7 @@ export class QueueConsumer {
     await this.#worker.close(true);
     await this.#loop;
     await Promise.all([...this.#pending]);
-    const held = [...this.#held.values()].sort((a, b) => b.seq - a.seq);
+    const held = this.#held.values().sort((a, b) => b.seq - a.seq);
     this.#held.clear();
     if (giveBack) {
       const ids = held.map((h) => h.job.id as string);
