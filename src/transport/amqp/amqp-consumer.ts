@@ -33,6 +33,7 @@ import { TurnqError } from '../../errors/turnq-error.js';
 import { decodeControl, decodeDelivered, errorReplyFor } from '../../protocol/codec.js';
 import { HEADER } from '../../protocol/headers.js';
 import { names } from '../../protocol/sharding.js';
+import { HeldList, type HeldEntry } from '../held-list.js';
 import type { ConsumeSpec, Delivery, Subscription } from '../transport.js';
 import type { AmqpConnection, ConnectionUser } from './amqp-connection.js';
 import type { AmqpPublisher, PublishOptions } from './amqp-publisher.js';
@@ -57,7 +58,7 @@ export interface ConsumerContext {
   sendReply(address: string, reply: import('../../protocol/invocation.js').Reply): Promise<void>;
 }
 
-interface Held {
+interface Held extends HeldEntry<Held> {
   readonly message: amqp.Message;
   readonly channel: amqp.Channel;
   /** Handed to the scheduler (not buffered), and counted as runnable unless parked. */
@@ -66,6 +67,11 @@ interface Held {
   settled: boolean;
   /** A copy of it being published (counted redelivery, dead letter); it settles the original when done. */
   publishing?: Promise<void>;
+}
+
+/** A delivery just received: not handed to the scheduler yet, in no list yet. */
+function unheld(message: amqp.Message, channel: amqp.Channel): Held {
+  return { message, channel, active: false, parked: false, settled: false, holder: undefined, prev: undefined, next: undefined };
 }
 
 /** The broker-side prefetch of a shard consumer: room for parked deliveries beyond `prefetch`. */
@@ -78,8 +84,8 @@ interface ShardState {
   /** The actor type of the queue: the type of a message that does not name one (amqp-wire.ts). */
   readonly type: string;
   consumerTag: string | undefined;
-  /** Deliveries held (not settled), in delivery order. */
-  readonly held: Set<Held>;
+  /** Deliveries held (not settled), in delivery order (a list, not a Set: see held-list.ts). */
+  readonly held: HeldList<Held>;
   /** Valid deliveries not yet handed to the scheduler, in delivery order. */
   readonly buffer: { held: Held; delivery: Delivery }[];
   /** Active, unparked, unsettled deliveries. */
@@ -94,7 +100,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
   /** One channel for every shard consumer of this subscription, one for the lane and control. */
   #shardChannel: amqp.Channel | undefined;
   #laneChannel: amqp.Channel | undefined;
-  readonly #laneHeld = new Set<Held>();
+  readonly #laneHeld = new HeldList<Held>();
   #laneTag: string | undefined;
   #controlTag: string | undefined;
   #closing = false;
@@ -116,7 +122,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
       for (let n = 0; n < count; n++) {
         const queue = names.shard(namespace, type, n);
         await declareShardQueue(channel, namespace, queue);
-        shards.push({ queue, type, consumerTag: undefined, held: new Set(), buffer: [], runnable: 0 });
+        shards.push({ queue, type, consumerTag: undefined, held: new HeldList<Held>(), buffer: [], runnable: 0 });
       }
     }
     this.#shards = shards;
@@ -141,7 +147,8 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
     this.#laneTag = (
       await laneChannel.consume(this.#laneQueue, (message) => {
         if (message === null) return;
-        const held: Held = { message, channel: laneChannel, active: true, parked: false, settled: false };
+        const held = unheld(message, laneChannel);
+        held.active = true; // a lane message goes to the scheduler at once
         this.#laneHeld.add(held);
         this.#handle(held, undefined);
       })
@@ -158,9 +165,8 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
 
   down(_error: TurnqError): void {
     // The broker gives back everything we held; the handles of the old channels are dead.
-    for (const shard of this.#shards) for (const held of shard.held) held.settled = true;
-    for (const held of this.#laneHeld) held.settled = true;
-    this.#laneHeld.clear();
+    for (const shard of this.#shards) for (const held of shard.held.takeAll()) held.settled = true;
+    for (const held of this.#laneHeld.takeAll()) held.settled = true;
     this.#shards = [];
     this.#shardChannel = undefined;
     this.#laneChannel = undefined;
@@ -183,7 +189,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
       if (!this.#closing) this.#ctx.logger.warn({ queue: shard.queue }, 'the broker cancelled a shard consumer (queue deleted?)');
       return;
     }
-    const held: Held = { message, channel, active: false, parked: false, settled: false };
+    const held: Held = unheld(message, channel);
     if (this.#closing) {
       channel.nack(message, false, true);
       return;
@@ -371,7 +377,7 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
     this.#ctx.connection.release(this);
     const laneChannel = this.#laneChannel;
     const tasks: Promise<unknown>[] = [];
-    // Back in delivery order (a Set keeps it); one whose copy is being published is settled by that
+    // Back in delivery order (the list keeps it); one whose copy is being published is settled by that
     // publish instead: requeueing it too would leave two of it.
     const giveBack = (h: Held, shard: ShardState | undefined): void => {
       if (h.publishing !== undefined) tasks.push(h.publishing);
@@ -379,10 +385,10 @@ export class AmqpSubscription implements ConnectionUser, Subscription {
     };
     for (const shard of this.#shards) {
       shard.buffer.length = 0;
-      for (const h of [...shard.held]) giveBack(h, shard);
+      for (const h of shard.held.toArray()) giveBack(h, shard);
       if (shard.consumerTag !== undefined) tasks.push(this.#shardChannel?.cancel(shard.consumerTag) ?? Promise.resolve());
     }
-    for (const h of [...this.#laneHeld]) giveBack(h, undefined);
+    for (const h of this.#laneHeld.toArray()) giveBack(h, undefined);
     if (laneChannel !== undefined) {
       if (this.#laneTag !== undefined) tasks.push(laneChannel.cancel(this.#laneTag));
       if (this.#controlTag !== undefined) tasks.push(laneChannel.cancel(this.#controlTag));

@@ -125,7 +125,13 @@ export class QueueConsumer {
   readonly #token = randomId();
   /** Jobs held, by job id (an IdMap: see id-map.ts). */
   readonly #held = new IdMap<Held>();
-  readonly #pending = new Set<Promise<unknown>>();
+  /**
+   * Redis operations under way that `close` waits for (acks, give-backs, dead letters), and who waits
+   * for none to be left: a count, not a Set of the promises, which every ack would enter and leave
+   * (see held-list.ts for what that costs).
+   */
+  #operations = 0;
+  #whenIdle: (() => void)[] = [];
   #runnable = 0;
   #seq = 0;
   #stopping = false;
@@ -441,9 +447,17 @@ export class QueueConsumer {
       this.#context.logger.warn({ err: error, queue: this.queue }, `${what} failed`);
       return undefined;
     });
-    this.#pending.add(tracked);
-    void tracked.finally(() => this.#pending.delete(tracked));
+    this.#operations++;
+    // Registered before the caller's own `then`: the count is down when that runs.
+    void tracked.then(() => {
+      if (--this.#operations === 0) for (const wake of this.#whenIdle.splice(0)) wake();
+    });
     return tracked;
+  }
+
+  /** Resolves once no tracked operation is under way. */
+  #settledAll(): Promise<void> {
+    return this.#operations === 0 ? Promise.resolve() : new Promise((resolve) => this.#whenIdle.push(resolve));
   }
 
   #deliver(job: Job): void {
@@ -554,13 +568,13 @@ export class QueueConsumer {
     this.#blocking?.disconnect();
     await this.#worker.close(true);
     await this.#loop;
-    await Promise.all([...this.#pending]);
+    await this.#settledAll();
     const held = this.#held.values().sort((a, b) => b.seq - a.seq);
     this.#held.clear();
     if (giveBack) {
       const ids = held.map((h) => h.job.id as string);
       await this.#track(returnJobs(this.#context.redis, this.queue, this.#token, ids));
     }
-    await Promise.all([...this.#pending]);
+    await this.#settledAll();
   }
 }

@@ -6,64 +6,17 @@
  */
 import type { WireMessage } from '../../protocol/codec.js';
 import type { ControlMessage, Invocation, Reply } from '../../protocol/invocation.js';
+import type { HeldEntry, HeldList } from '../held-list.js';
 
 /**
  * A queued message: either a wire message (from `publishRaw`, decoded and validated on delivery like on
  * a broker) or an invocation published by turnq itself (arguments already JSON-copied).
  */
-export interface QueuedMessage {
+export interface QueuedMessage extends HeldEntry<QueuedMessage> {
   readonly message: WireMessage | undefined;
   readonly invocation: Invocation | undefined;
   readonly seq: number;
   redeliveries: number;
-  /** The list of unacked deliveries holding it, and its neighbours there (see UnackedList). */
-  holder: UnackedList | undefined;
-  prev: QueuedMessage | undefined;
-  next: QueuedMessage | undefined;
-}
-
-/**
- * The deliveries a consumer holds unacked, in delivery order: a list threaded through the entries
- * themselves, so holding and settling a delivery allocates nothing (a Set made a new hash table each
- * time it emptied, which it did after nearly every delivery).
- */
-export class UnackedList {
-  #head: QueuedMessage | undefined;
-  #tail: QueuedMessage | undefined;
-
-  add(entry: QueuedMessage): void {
-    entry.holder = this;
-    entry.prev = this.#tail;
-    entry.next = undefined;
-    if (this.#tail === undefined) this.#head = entry;
-    else this.#tail.next = entry;
-    this.#tail = entry;
-  }
-
-  /** Removes `entry`; false if this list does not hold it (already settled, or another consumer's). */
-  delete(entry: QueuedMessage): boolean {
-    if (entry.holder !== this) return false;
-    const { prev, next } = entry;
-    if (prev === undefined) this.#head = next;
-    else prev.next = next;
-    if (next === undefined) this.#tail = prev;
-    else next.prev = prev;
-    entry.holder = entry.prev = entry.next = undefined;
-    return true;
-  }
-
-  /** Removes every entry, returning them in delivery order. */
-  takeAll(): QueuedMessage[] {
-    const entries: QueuedMessage[] = [];
-    for (let entry = this.#head; entry !== undefined;) {
-      const next = entry.next;
-      entry.holder = entry.prev = entry.next = undefined;
-      entries.push(entry);
-      entry = next;
-    }
-    this.#head = this.#tail = undefined;
-    return entries;
-  }
 }
 
 export interface DeadLetter {
@@ -78,8 +31,12 @@ export interface MemoryConsumer {
   /** Runnable deliveries not yet acked. */
   inFlight: number;
   readonly prefetch: number;
-  /** Unacked deliveries, returned to the queue when the consumer is removed. */
-  readonly unacked: UnackedList;
+  /**
+   * Unacked deliveries, returned to the queue when the consumer is removed: a list threaded through
+   * the entries (a Set made a new hash table each time it emptied, which it did after nearly every
+   * delivery).
+   */
+  readonly unacked: HeldList<QueuedMessage>;
   deliver(entry: QueuedMessage): void;
 }
 

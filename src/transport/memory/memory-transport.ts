@@ -8,8 +8,9 @@ import { TurnqError } from '../../errors/turnq-error.js';
 import { decodeDelivered, type WireMessage } from '../../protocol/codec.js';
 import { actorKey, type ControlMessage, type Invocation, type Reply } from '../../protocol/invocation.js';
 import { names } from '../../protocol/sharding.js';
+import { HeldList } from '../held-list.js';
 import type { ConsumeSpec, Delivery, PublishRoute, ReplyEndpoint, Subscription, Transport } from '../transport.js';
-import { MemoryBroker, UnackedList, type MemoryConsumer, type MemoryQueue, type QueuedMessage } from './memory-broker.js';
+import { MemoryBroker, type MemoryConsumer, type MemoryQueue, type QueuedMessage } from './memory-broker.js';
 import { MemoryDelivery, recordDeadLetter, settleEntry, type ConsumerBinding } from './memory-delivery.js';
 
 /**
@@ -177,7 +178,7 @@ export class MemoryTransport implements Transport {
       const consumer: MemoryConsumer = {
         inFlight: 0,
         prefetch,
-        unacked: new UnackedList(),
+        unacked: new HeldList<QueuedMessage>(),
         deliver: (entry) => {
           this.#deliver(binding, entry, spec);
         },
