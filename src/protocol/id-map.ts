@@ -1,10 +1,10 @@
 /**
  * A map from string keys (message ids) to values for entries that come and go all the time: the
  * client's pending calls, the AMQP publisher's publishes and calls waiting for a reply, the jobs a BullMQ
- * consumer holds. Open addressing with linear probing
- * in arrays that live as long as the map; a deleted entry's slot is filled at once by the entry that
- * follows it in its probe run (backward-shift deletion), so there are no tombstones and no rehash on
- * delete.
+ * consumer holds. Open addressing with linear probing in arrays kept from one operation to the next
+ * (replaced only when the map grows, or when it empties from a large size); a deleted entry's slot is
+ * filled at once by the entry that follows it in its probe run (backward-shift deletion), so there are
+ * no tombstones and no rehash on delete.
  *
  * Why not a `Map`: V8's `Map` rehashes its table into a new one as deletions pile up, and an obsolete
  * table keeps a link to its successor (for iterators still walking it). Once a mark-compact has moved
@@ -185,5 +185,7 @@ export class IdMap<V> {
     this.#keys.fill(undefined);
     this.#values.fill(undefined);
     this.#size = 0;
+    // Emptied from a large size: the smallest table again (nothing left to copy).
+    if (this.#keys.length > SHRINK_ABOVE) this.#resize(MIN_CAPACITY);
   }
 }

@@ -71,4 +71,11 @@ test('an IdMap keeps every entry through growth and gives its table back once em
   map.set('again', 1);
   t.is(map.get('again'), 1);
   t.deepEqual(map.keys(), ['again']);
+  // Cleared from a large size, too.
+  for (let i = 0; i < 20_000; i++) map.set(`id-${i}`, i);
+  map.clear();
+  t.is(map.size, 0);
+  t.is(map.get('id-7'), undefined);
+  map.set('after-clear', 2);
+  t.deepEqual(map.entries(), [['after-clear', 2]]);
 });

@@ -124,11 +124,14 @@ export class AmqpPublisher implements ConnectionUser {
   down(error: TurnqError): void {
     this.#channel = undefined;
     this.#plain = undefined;
+    // Over a copy: skip what a callback of an earlier entry already ended.
     for (const [key, entry] of this.#pending.entries()) {
+      if (this.#pending.get(key) !== entry) continue;
       this.#pending.delete(key);
       entry.reject(error);
     }
     for (const [id, call] of this.#calls.entries()) {
+      if (this.#calls.get(id) !== call) continue;
       this.#calls.delete(id);
       call.onReply({ correlationId: id, status: 'error', error: error.toWire() });
     }

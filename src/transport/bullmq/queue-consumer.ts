@@ -448,10 +448,12 @@ export class QueueConsumer {
       return undefined;
     });
     this.#operations++;
-    // Registered before the caller's own `then`: the count is down when that runs.
-    void tracked.then(() => {
+    // Registered before the caller's own `then`: the count is down when that runs. Also when `tracked`
+    // rejects (the logger threw), or close would wait for ever.
+    const ended = (): void => {
       if (--this.#operations === 0) for (const wake of this.#whenIdle.splice(0)) wake();
-    });
+    };
+    void tracked.then(ended, ended);
     return tracked;
   }
 
