@@ -30,7 +30,10 @@ export interface Cluster {
 
 export async function startCluster(t: ExecutionContext, backend: Backend, options: ClusterOptions): Promise<Cluster> {
   const fixture = await backend.create(uniqueNamespace(t.title));
-  const config = resolveConfig([{ raw: { namespace: fixture.namespace, shards: 2, ...options.config }, where: '' }], process.cwd());
+  // A test that failed with a turn still blocked (on a latch it never released) drains for 5 s at
+  // teardown, not for the default 60 s; tests of draining set their own timeout.
+  const raw = { namespace: fixture.namespace, shards: 2, drainOngoingCallTimeout: 5000, ...options.config };
+  const config = resolveConfig([{ raw, where: '' }], process.cwd());
   const registry = new ActorRegistry().register(...options.actors);
   const hosts: ActorHost[] = [];
   const clients: Client[] = [];
