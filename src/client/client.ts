@@ -240,9 +240,8 @@ export class Client {
 
   /** Ends a pending call once; returns false if it had already ended. */
   #settle(id: string, error: TurnqError | undefined, result?: unknown): boolean {
-    const pending = this.#pending.get(id);
+    const pending = this.#pending.take(id);
     if (pending === undefined) return false;
-    this.#pending.delete(id);
     this.#deadlines.settled(pending.bucket);
     if (this.#pending.size === 0) this.#holdOpen(false);
     endWaiter(pending, error, result);

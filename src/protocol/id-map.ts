@@ -66,41 +66,34 @@ export class IdMap<V> {
     return this.#lastHash;
   }
 
-  /** The slot holding `key`, or -1. */
-  #find(key: string, hash: number): number {
+  /**
+   * The slot holding `key`, or else the empty slot that ends its probe run (where it would go). The
+   * table is never more than half full, so there is always one.
+   */
+  #slotOf(key: string, hash: number): number {
     const keys = this.#keys;
     const mask = this.#mask;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const found = keys[slot];
-      if (found === undefined) return -1;
-      if (found === key) return slot;
-    }
+    let slot = hash & mask;
+    for (let found = keys[slot]; found !== undefined && found !== key; found = keys[slot]) slot = (slot + 1) & mask;
+    return slot;
   }
 
   get(key: string): V | undefined {
-    const slot = this.#find(key, this.#hash(key));
-    return slot < 0 ? undefined : this.#values[slot];
+    const slot = this.#slotOf(key, this.#hash(key));
+    return this.#keys[slot] === undefined ? undefined : this.#values[slot];
   }
 
   has(key: string): boolean {
-    return this.#find(key, this.#hash(key)) >= 0;
+    return this.#keys[this.#slotOf(key, this.#hash(key))] !== undefined;
   }
 
   set(key: string, value: V): this {
     const hash = this.#hash(key);
+    const slot = this.#slotOf(key, hash);
     const keys = this.#keys;
-    const mask = this.#mask;
-    let slot = hash & mask;
-    for (; ; slot = (slot + 1) & mask) {
-      const found = keys[slot];
-      if (found === undefined) break;
-      if (found === key) {
-        this.#values[slot] = value;
-        return this;
-      }
-    }
-    keys[slot] = key;
     this.#values[slot] = value;
+    if (keys[slot] !== undefined) return this;
+    keys[slot] = key;
     this.#hashes[slot] = hash;
     this.#size++;
     // At most half full: probe runs stay short.
@@ -109,8 +102,23 @@ export class IdMap<V> {
   }
 
   delete(key: string): boolean {
-    let slot = this.#find(key, this.#hash(key));
-    if (slot < 0) return false;
+    const slot = this.#slotOf(key, this.#hash(key));
+    if (this.#keys[slot] === undefined) return false;
+    this.#removeAt(slot);
+    return true;
+  }
+
+  /** Removes `key` and gives its value (undefined if absent): a `get` and a `delete` in one probe. */
+  take(key: string): V | undefined {
+    const slot = this.#slotOf(key, this.#hash(key));
+    if (this.#keys[slot] === undefined) return undefined;
+    const value = this.#values[slot];
+    this.#removeAt(slot);
+    return value;
+  }
+
+  #removeAt(removed: number): void {
+    let slot = removed;
     const keys = this.#keys;
     const values = this.#values;
     const hashes = this.#hashes;
@@ -134,7 +142,6 @@ export class IdMap<V> {
     // go in batches (all answered, then all sent again), and a table resized with each batch costs more
     // than the slots it frees.
     if (--this.#size === 0 && keys.length > SHRINK_ABOVE) this.#resize(MIN_CAPACITY);
-    return true;
   }
 
   #resize(slots: number): void {

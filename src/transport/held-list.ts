@@ -18,11 +18,6 @@ export interface HeldEntry<T> {
 export class HeldList<T extends HeldEntry<T>> {
   #head: T | undefined;
   #tail: T | undefined;
-  #size = 0;
-
-  get size(): number {
-    return this.#size;
-  }
 
   add(entry: T): void {
     entry.holder = this;
@@ -31,7 +26,6 @@ export class HeldList<T extends HeldEntry<T>> {
     if (this.#tail === undefined) this.#head = entry;
     else this.#tail.next = entry;
     this.#tail = entry;
-    this.#size++;
   }
 
   /** Removes `entry`; false if this list does not hold it (already settled, or another consumer's). */
@@ -43,7 +37,6 @@ export class HeldList<T extends HeldEntry<T>> {
     if (next === undefined) this.#tail = prev;
     else next.prev = prev;
     entry.holder = entry.prev = entry.next = undefined;
-    this.#size--;
     return true;
   }
 
@@ -59,7 +52,6 @@ export class HeldList<T extends HeldEntry<T>> {
     const entries = this.toArray();
     for (const entry of entries) entry.holder = entry.prev = entry.next = undefined;
     this.#head = this.#tail = undefined;
-    this.#size = 0;
     return entries;
   }
 }

@@ -3,10 +3,15 @@ import fc from 'fast-check';
 import { IdMap } from '../../src/protocol/id-map.js';
 
 /**
- * An operation on both maps: set a key (to the step's number), delete a key, delete the `index`-th key
- * still in the map (mod their count), or empty the map.
+ * An operation on both maps: set a key (to the step's number), delete a key, delete or take (remove and
+ * return) the `index`-th key still in the map (mod their count), or empty the map.
  */
-type Op = { kind: 'set'; key: string } | { kind: 'delete'; key: string } | { kind: 'delete-live'; index: number } | { kind: 'clear' };
+type Op =
+  | { kind: 'set'; key: string }
+  | { kind: 'delete'; key: string }
+  | { kind: 'delete-live'; index: number }
+  | { kind: 'take-live'; index: number }
+  | { kind: 'clear' };
 
 // Keys from thousands, but about as many deleted as set: the map stays small (a table of 32 or 64
 // slots, close to half full), so probe runs form, wrap around the table's end and are cut by deletes
@@ -18,11 +23,12 @@ const key = fc.oneof(
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 200, arbitrary: key.map((k) => ({ kind: 'set', key: k }) as const) },
   { weight: 40, arbitrary: key.map((k) => ({ kind: 'delete', key: k }) as const) },
-  { weight: 150, arbitrary: fc.nat().map((index) => ({ kind: 'delete-live', index }) as const) },
+  { weight: 100, arbitrary: fc.nat().map((index) => ({ kind: 'delete-live', index }) as const) },
+  { weight: 50, arbitrary: fc.nat().map((index) => ({ kind: 'take-live', index }) as const) },
   { weight: 1, arbitrary: fc.constant({ kind: 'clear' } as const) },
 );
 
-test('an IdMap answers every get, has, delete and size like a Map, whatever the order of operations', (t) => {
+test('an IdMap answers every get, has, delete, take and size like a Map, whatever the order of operations', (t) => {
   fc.assert(
     fc.property(fc.array(op, { minLength: 500, maxLength: 3000, size: 'max' }), fc.nat({ max: 64 }), (ops, capacity) => {
       const model = new Map<string, number>();
@@ -37,6 +43,11 @@ test('an IdMap answers every get, has, delete and size like a Map, whatever the 
           const live = [...model.keys()];
           const k = o.kind === 'delete' ? o.key : live[o.index % Math.max(1, live.length)];
           if (k !== undefined && map.delete(k) !== model.delete(k)) throw new Error(`delete ${k} at step ${step}`);
+        } else if (o.kind === 'take-live') {
+          const k = [...model.keys()][o.index % Math.max(1, model.size)] ?? 'absent';
+          const expected = model.get(k);
+          model.delete(k);
+          if (map.take(k) !== expected) throw new Error(`take ${k} at step ${step}`);
         } else {
           model.clear();
           map.clear();

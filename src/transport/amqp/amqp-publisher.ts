@@ -124,14 +124,11 @@ export class AmqpPublisher implements ConnectionUser {
   down(error: TurnqError): void {
     this.#channel = undefined;
     this.#plain = undefined;
-    // Over a copy: skip what a callback of an earlier entry already ended.
     for (const [key, entry] of this.#pending.entries()) {
-      if (this.#pending.get(key) !== entry) continue;
       this.#pending.delete(key);
       entry.reject(error);
     }
     for (const [id, call] of this.#calls.entries()) {
-      if (this.#calls.get(id) !== call) continue;
       this.#calls.delete(id);
       call.onReply({ correlationId: id, status: 'error', error: error.toWire() });
     }
@@ -215,9 +212,8 @@ export class AmqpPublisher implements ConnectionUser {
   }
 
   #confirmed(key: string, error: unknown): void {
-    const entry = this.#pending.get(key);
+    const entry = this.#pending.take(key);
     if (entry === undefined) return;
-    this.#pending.delete(key);
     const failed = (error !== null && error !== undefined) || entry.returned;
     if (failed && entry.call !== undefined) this.#calls.delete(entry.call);
     if (error !== null && error !== undefined)
@@ -251,9 +247,8 @@ export class AmqpPublisher implements ConnectionUser {
       this.#logger.warn({ err: error }, 'undecodable reply dropped');
       return;
     }
-    const call = this.#calls.get(reply.correlationId);
+    const call = this.#calls.take(reply.correlationId);
     if (call !== undefined) {
-      this.#calls.delete(reply.correlationId);
       call.onReply(reply);
       return;
     }
